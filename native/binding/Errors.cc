@@ -1,0 +1,56 @@
+#include "Errors.h"
+
+#include <string>
+
+namespace sio::binding {
+namespace {
+
+const char* messageOf(Status status) {
+  switch (status) {
+    case Status::Ok: return "ok";
+    case Status::UnknownPacketType: return "unknown packet type ";
+    case Status::IllegalAttachments: return "Illegal attachments";
+    case Status::TooManyAttachments: return "too many attachments";
+    case Status::InvalidPayload: return "invalid payload";
+    case Status::IllegalPlaceholder: return "illegal attachments";
+    case Status::TooDeep: return "payload nested too deeply";
+    case Status::TooLarge: return "payload too large";
+    case Status::UnknownSocket: return "unknown socket";
+    case Status::UnknownRoom: return "unknown room";
+    case Status::CapacityExceeded: return "capacity exceeded";
+  }
+  return "unknown error";
+}
+
+const char* codeOf(Status status) {
+  switch (status) {
+    case Status::UnknownPacketType:
+    case Status::IllegalAttachments:
+    case Status::TooManyAttachments:
+    case Status::InvalidPayload:
+    case Status::IllegalPlaceholder:
+    case Status::TooDeep:
+    case Status::TooLarge:
+      return "ERR_SOCKET_IO_PARSE";
+    default:
+      return "ERR_SOCKET_IO_NATIVE";
+  }
+}
+
+}  // namespace
+
+Napi::Error toJsError(Napi::Env env, Status status, std::string_view detail) {
+  std::string message = messageOf(status);
+  message.append(detail);
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, codeOf(status)));
+  return error;
+}
+
+void throwTypeError(Napi::Env env, const char* message) {
+  Napi::TypeError error = Napi::TypeError::New(env, message);
+  error.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+  error.ThrowAsJavaScriptException();
+}
+
+}  // namespace sio::binding

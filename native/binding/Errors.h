@@ -1,0 +1,20 @@
+#pragma once
+
+#include <napi.h>
+
+#include <string_view>
+
+#include "Status.h"
+
+namespace sio::binding {
+
+// The one place where core status codes become JS errors. Protocol errors
+// carry socket.io-parser's exact messages; `detail` is appended where
+// socket.io-parser appends something (the packet type for unknown types).
+Napi::Error toJsError(Napi::Env env, Status status, std::string_view detail = {});
+
+// Throws a TypeError for API misuse (wrong argument types): that is a bug in
+// the caller, not bad input from the network.
+void throwTypeError(Napi::Env env, const char* message);
+
+}  // namespace sio::binding
