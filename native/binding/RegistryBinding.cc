@@ -1,5 +1,6 @@
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -237,10 +238,13 @@ Napi::Value RegistryBinding::recipients(const Napi::CallbackInfo& info) {
   std::span<std::uint32_t> out;
   std::uint32_t nRooms = 0;
   std::uint32_t nExcept = 0;
-  if (!readIds(info, 0, "rooms", &rooms) ||
-      !readInt(info, 1, "nRooms", static_cast<double>(rooms.size()), &nRooms) ||
+  // Counts are capped like ids, so that they always fit in 32 bits.
+  auto countLimit = [](std::span<std::uint32_t> ids) {
+    return static_cast<double>(std::min<std::size_t>(ids.size(), RoomRegistry::kMaxId));
+  };
+  if (!readIds(info, 0, "rooms", &rooms) || !readInt(info, 1, "nRooms", countLimit(rooms), &nRooms) ||
       !readIds(info, 2, "except", &except) ||
-      !readInt(info, 3, "nExcept", static_cast<double>(except.size()), &nExcept) ||
+      !readInt(info, 3, "nExcept", countLimit(except), &nExcept) ||
       !readIds(info, 4, "out", &out)) {
     return info.Env().Undefined();
   }

@@ -40,9 +40,9 @@ class JoinList {
   std::uint32_t live() const { return live_; }
   bool empty() const { return live_ == 0; }
 
-  std::uint32_t roomAt(std::uint32_t i) const { return data()[2 * i]; }
-  std::uint32_t posAt(std::uint32_t i) const { return data()[2 * i + 1]; }
-  void setPos(std::uint32_t i, std::uint32_t pos) { mutableData()[2 * i + 1] = pos; }
+  std::uint32_t roomAt(std::uint32_t i) const { return data()[word(i)]; }
+  std::uint32_t posAt(std::uint32_t i) const { return data()[word(i) + 1]; }
+  void setPos(std::uint32_t i, std::uint32_t pos) { mutableData()[word(i) + 1] = pos; }
 
   // The entry of `room`, or kNone.
   std::uint32_t find(std::uint32_t room) const;
@@ -65,6 +65,8 @@ class JoinList {
   static constexpr std::uint32_t kHeader = 2;
   static constexpr std::uint32_t kMinHeap = 4;
 
+  // Index of the first word of entry i, in size_t so that it cannot wrap.
+  static std::size_t word(std::uint32_t i) { return std::size_t{2} * i; }
   static std::size_t indexSlots(std::uint32_t capacity);
   static std::size_t bytesFor(std::uint32_t capacity) {
     return (std::size_t{kHeader} + 2 * std::size_t{capacity} + indexSlots(capacity)) *
