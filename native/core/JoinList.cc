@@ -60,14 +60,14 @@ void JoinList::indexInsert(std::uint32_t i) {
   std::size_t h = slotOf(roomAt(i), slots);
   while (table[h] != kNone) h = (h + 1) & (slots - 1);
   table[h] = i;
-  ++heap_[1];
+  ++indexUsed();
 }
 
 void JoinList::rebuildIndex() {
   const std::size_t slots = indexSlots(heap_[0]);
   std::uint32_t* table = index();
   for (std::size_t h = 0; h < slots; ++h) table[h] = kNone;
-  heap_[1] = 0;
+  indexUsed() = 0;
   for (std::uint32_t i = 0; i < size_; ++i) {
     if (roomAt(i) != kNone) indexInsert(i);
   }
@@ -76,7 +76,6 @@ void JoinList::rebuildIndex() {
 std::uint32_t* JoinList::moveToHeap(std::uint32_t capacity, MemoryTracker& mem) {
   auto* block = static_cast<std::uint32_t*>(mem.allocate(bytesFor(capacity)));
   block[0] = capacity;
-  block[1] = 0;
   const std::uint32_t* from = data();
   for (std::size_t i = 0; i < word(size_); ++i) block[kHeader + i] = from[i];
   if (onHeap()) mem.release(heap_, bytesFor(heap_[0]));
@@ -96,7 +95,7 @@ void JoinList::push(std::uint32_t room, std::uint32_t pos, MemoryTracker& mem) {
   if (!hasIndex()) return;
   // Stale slots are only dropped by a rebuild; keeping the table at most
   // half full bounds both the probe length and the work between rebuilds.
-  if (rebuilt || 2 * (std::size_t{heap_[1]} + 1) > indexSlots(heap_[0])) {
+  if (rebuilt || 2 * (std::size_t{indexUsed()} + 1) > indexSlots(heap_[0])) {
     rebuildIndex();
   } else {
     indexInsert(i);
