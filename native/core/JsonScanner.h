@@ -25,8 +25,13 @@ namespace sio {
 // into) is reported as InvalidPayload.
 class JsonScanner {
  public:
+  // simdjson's document takes about 14 bytes per input byte (tape, string
+  // buffer, structural indexes) and the binding's UTF-8 buffer up to 3 more,
+  // so maxBytes bounds a call's memory to roughly 17 x maxBytes; buffers above
+  // 1 MiB are released after the call that needed them. socket.io's default
+  // maxHttpBufferSize is 1 MB, so larger payloads are rare: JS handles them.
   struct Limits {
-    std::size_t maxBytes = std::size_t{64} << 20;
+    std::size_t maxBytes = std::size_t{4} << 20;
     std::size_t maxDepth = 1024;
     std::size_t maxPlaceholders = 1024;  // more candidates: CannotDecide
     std::size_t maxPathSteps = 65536;    // summed over all candidates
