@@ -1,5 +1,24 @@
 // addon.codec: the packet codec core exposed to lib/parser.js.
 //
+//   parseHeader(str, maxAttachments, out: Float64Array(>= 7)) -> status
+//     ok: out = [type, attachments | -1, nspBegin | -1, nspEnd | -1,
+//                hasId (0/1), id (may be NaN), payloadBegin (== str.length
+//                when there is no payload)]
+//     unknownPacketType: out[0] holds the type for the message (NaN, 7-9)
+//   validatePayload(str, payloadBegin, type) -> status
+//     ok, invalidPayload, or cannotDecide (JSON.parse must decide)
+//   findPlaceholders(str, payloadBegin) -> Array<Array<string | number>> | null
+//     candidate placeholder paths in document order; null means "walk in JS"
+//     (invalid or undecidable JSON, limits, lone surrogates in keys)
+//   encodeHeader(type, attachments, nsp, id) -> encodeAsString's prefix
+//   errorMessage(code, type?) -> socket.io-parser's message
+//   status: { ok, unknownPacketType, illegalAttachments, tooManyAttachments,
+//             invalidPayload, illegalPlaceholder, cannotDecide }
+//   errors: { [code]: message }, limits: { maxPayloadBytes, maxDepth,
+//             maxPlaceholders }
+// Compare codes through `status` by name: their values follow the core's
+// Status enum, which other parts of the addon extend.
+//
 // The calls are designed around what crossing into native costs: arguments
 // are plain strings and numbers, results are a status number plus a
 // caller-owned Float64Array (no JS object is created per parseHeader call),
@@ -43,6 +62,7 @@ struct CodecState {
   std::size_t textCapacity = 0;
   JsonScanner scanner;
   PlaceholderList placeholders;
+  std::string nsp;
   std::string encoded;
 };
 
@@ -289,7 +309,8 @@ napi_value encodeHeader(napi_env env, napi_callback_info info) {
   if (type == 5 || type == 6) {
     if (napi_get_value_double(env, argv[1], &attachments) != napi_ok) return typeError(env, kUsage);
   }
-  std::string nsp;
+  std::string& nsp = state->nsp;
+  nsp.clear();
   if (!isNullish(env, argv[2])) {
     std::size_t length = 0;
     if (napi_get_value_string_utf8(env, argv[2], nullptr, 0, &length) != napi_ok) {

@@ -72,7 +72,8 @@ bool rootCanMatch(int type, char first) {
     case kAck:
     case kBinaryEvent:
     case kBinaryAck: return first == '[';
-    default: return false;  // DISCONNECT takes no payload; unknown types none
+    case kDisconnect: return false;  // a DISCONNECT packet takes no payload
+    default: return false;           // unknown types have no valid payload
   }
 }
 
@@ -123,7 +124,7 @@ JsonScanner::~JsonScanner() = default;
 char* JsonScanner::inputBuffer(std::size_t capacity) {
   if (impl_->inputCapacity < capacity || !impl_->input) {
     // Uninitialized on purpose: the caller overwrites what it uses, and
-    // the padding is never interpreted, only read.
+    // parse() zeroes the padding after the payload.
     impl_->input.reset(new char[capacity + kPadding]);
     impl_->inputCapacity = capacity;
   }
