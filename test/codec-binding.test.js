@@ -238,6 +238,18 @@ test('findPlaceholders on packets from socket.io-parser\'s Encoder', { skip }, (
   }
 });
 
+test('payloads beyond the native size limit are left to JS', { skip }, () => {
+  const big = `2["a","${'x'.repeat(codec.limits.maxPayloadBytes)}"]`;
+  assert.strictEqual(codec.validatePayload(big, 1, 2), codec.status.cannotDecide);
+  assert.strictEqual(codec.findPlaceholders(big, 1), null);
+  // Below the limit, a large payload is decided natively (and its buffers are
+  // released afterwards).
+  const large = `2["a","${'x'.repeat(2 << 20)}",{"_placeholder":true,"num":0}]`;
+  assert.strictEqual(codec.validatePayload(large, 1, 2), codec.status.ok);
+  assert.deepStrictEqual(codec.findPlaceholders(large, 1), [[2]]);
+  assert.deepStrictEqual(codec.findPlaceholders('2["a",{"_placeholder":true,"num":0}]', 1), [[1]]);
+});
+
 test('encodeHeader writes encodeAsString\'s prefix', { skip }, () => {
   const encoder = new Encoder();
   const packets = [
