@@ -167,7 +167,7 @@ function memory() {
   const m = S * 6;
   console.log(`memory, 100k sockets x (own room + 5 of 1,000 rooms): stock ${(stockBytes / m).toFixed(1)} B/membership` +
     ` (${(stockBytes / S).toFixed(0)} B/socket), native ${((nativeBytes + jsBytes) / m).toFixed(1)} B/membership` +
-    ` (${(nativeBytes / S).toFixed(0)} B/socket native + ${(jsBytes / S).toFixed(0)} B/socket JS heap)` +
+    ` (${(nativeBytes / S).toFixed(0)} B/socket native + ${Math.round(jsBytes / S)} B/socket JS heap)` +
     `, x${(stockBytes / (nativeBytes + jsBytes)).toFixed(1)} less`);
   return [stock, reg];
 }
