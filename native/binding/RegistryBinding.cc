@@ -19,6 +19,28 @@ namespace {
 // and return the count, or -(count needed) when it is too small, so that JS
 // grows one reusable array instead of receiving a new one per call.
 //
+// The API (ids are integers in [0, 2^31), dense: at most 2^20 past the
+// largest id in use; `out` arguments are Uint32Arrays):
+//   new Registry()
+//   addSocket(s) -> true if created (exists with no rooms until removed)
+//   add(s, r) -> flags: 1 room created, 2 socket joined (0: already in);
+//                creates the socket if needed, like Adapter.addAll
+//   del(s, r) -> flags: 1 left, 2 room now empty (the socket stays)
+//   delAll(s, out) -> n: removes the socket; its rooms in join order, bit 31
+//                set on each that became empty; -(needed) changes nothing
+//   removeSocket(s) -> true if it existed (delAll without the listing)
+//   hasSocket(s), has(r, s) -> boolean
+//   roomSize(r), socketRoomCount(s), socketCount(), roomCount() -> number
+//   members(r, out), socketRooms(s, out), sockets(out) -> n or -(needed):
+//                insertion, join and creation order respectively
+//   recipients(rooms, nRooms, except, nExcept, out) -> n or -(needed): the
+//                union of rooms[0..nRooms) in that order, each socket once,
+//                minus the members of except[0..nExcept); nRooms == 0 means
+//                every socket in creation order; `out` must not overlap them
+//   memoryUsage() -> bytes held natively
+// Misuse throws a TypeError (ERR_INVALID_ARG_TYPE) for a wrong type and a
+// RangeError (ERR_OUT_OF_RANGE) for a negative, fractional or too large id.
+//
 // Registry is a small JS class (kClassSource) whose instances keep their
 // native state in a private field holding an External, and whose methods pass
 // it to the native functions below. An ObjectWrap would be simpler, but
