@@ -6,6 +6,10 @@ const { PacketType, isPayloadValid, isBinary } = require('./protocol');
 const { reconstruct, reconstructAssigning } = require('./reconstruct');
 const { codes, protocolError } = require('./errors');
 
+// Read once: debug.enabled is an accessor on a function object and costs
+// more per call than a small packet's header (enable logging with DEBUG).
+const logging = debug.enabled;
+
 /**
  * Whether the UTF-16 code unit `c` counts as a digit in socket.io-parser's
  * header scanning, which tests characters with `Number(c) == c`: ASCII digits,
@@ -173,7 +177,7 @@ class Decoder extends Emitter {
         throw protocolError('invalid payload', codes.INVALID_PAYLOAD);
       }
     }
-    if (debug.enabled) debug('decoded %s as %j', str, p);
+    if (logging) debug('decoded %s as %j', str, p);
     return p;
   }
 

@@ -3,11 +3,11 @@
 /**
  * Binary detection and deconstruction for the encoder.
  *
- * socket.io-parser walks an EVENT/ACK packet twice when it sends it (hasBinary,
- * then a deep copy of the whole payload that replaces every binary value with a
- * placeholder) and lets JSON.stringify serialize the copy. Here a single walk
- * does both jobs and copies only the objects and arrays on a path to something
- * that has to change; every other subtree is handed to JSON.stringify as is.
+ * socket.io-parser sends an EVENT/ACK packet with binary data by deep-copying
+ * the whole payload, replacing every binary value with a placeholder, and
+ * serializing the copy with JSON.stringify. Here the deconstruction copies
+ * only the objects and arrays on a path to something that has to change;
+ * every other subtree is handed to JSON.stringify as is.
  *
  * A subtree may be shared with the caller's object only when JSON.stringify
  * serializes it exactly as it would serialize socket.io-parser's copy of it.
@@ -33,35 +33,37 @@ const isBoxedPrimitive = types.isBoxedPrimitive;
 const isRawJSON = typeof JSON.isRawJSON === 'function' ? JSON.isRawJSON : () => false;
 
 /**
- * State of one deconstruction: the attachments found so far, whether every
- * node must be copied, and whether socket.io-parser's hasBinary would report
- * binary data that the copy does not contain (a Date whose toJSON returns
- * binary data).
- * @typedef {{ buffers: any[], copyAll: boolean, forced: boolean }} Context
+ * State of one deconstruction: the attachments found so far, and whether
+ * every node must be copied.
+ * @typedef {{ buffers: any[], copyAll: boolean }} Context
  */
 
 /**
- * socket.io-parser's hasBinary, with the same traversal and the same calls to
- * toJSON; used where the single walk cannot answer (Dates, packet keys other
- * than `data`, packets with their own toJSON).
- * @param {unknown} obj
- * @param {boolean} [toJSONDone] whether obj is already the result of toJSON
+ * socket.io-parser's hasBinary: the same traversal, the same checks in the
+ * same order and the same calls to toJSON, so the same answer; only cheaper
+ * (no call for primitives, no `arguments`).
+ * @param {object} value a non-null object
+ * @param {boolean} toJSONDone whether value is already the result of toJSON
  * @returns {boolean}
  */
-function hasBinary(obj, toJSONDone) {
-  if (!obj || typeof obj !== 'object') return false;
-  if (Array.isArray(obj)) {
-    for (let i = 0, l = obj.length; i < l; i++) {
-      if (hasBinary(obj[i], false)) return true;
+function hasBinary(value, toJSONDone) {
+  if (Array.isArray(value)) {
+    for (let i = 0, l = value.length; i < l; i++) {
+      const item = value[i];
+      if (typeof item === 'object' && item !== null && hasBinary(item, false)) return true;
     }
     return false;
   }
-  if (isBinary(obj)) return true;
-  if (!toJSONDone && obj.toJSON && typeof obj.toJSON === 'function') {
-    return hasBinary(obj.toJSON(), true);
+  if (isBinary(value)) return true;
+  if (!toJSONDone && typeof value.toJSON === 'function') {
+    const result = value.toJSON();
+    return typeof result === 'object' && result !== null && hasBinary(result, true);
   }
-  for (const key in obj) {
-    if (hasOwn.call(obj, key) && hasBinary(obj[key], false)) return true;
+  for (const key in value) {
+    if (hasOwn.call(value, key)) {
+      const item = value[key];
+      if (typeof item === 'object' && item !== null && hasBinary(item, false)) return true;
+    }
   }
   return false;
 }
@@ -76,16 +78,14 @@ function hasBinary(obj, toJSONDone) {
  */
 function deconstruct(value, ctx, toJSONDone) {
   if (typeof value !== 'object' || value === null) return value;
+  // socket.io-parser checks isBinary first; an array is never binary.
+  if (Array.isArray(value)) return deconstructArray(value, ctx);
   if (isBinary(value)) {
     const placeholder = { _placeholder: true, num: ctx.buffers.length };
     ctx.buffers.push(value);
     return placeholder;
   }
-  if (Array.isArray(value)) return deconstructArray(value, ctx);
-  if (value instanceof Date) {
-    if (!ctx.forced && hasBinary(value, toJSONDone)) ctx.forced = true;
-    return value;
-  }
+  if (value instanceof Date) return value;
   const withToJSON = typeof value.toJSON === 'function';
   // The result of toJSON replaces the object: always a change, so that
   // JSON.stringify does not call toJSON a second time.
@@ -127,16 +127,18 @@ function deconstruct(value, ctx, toJSONDone) {
  */
 function deconstructArray(array, ctx) {
   const length = array.length;
-  let out = ctx.copyAll || typeof array.toJSON === 'function' ? new Array(length) : null;
+  // Copies are built with push so that they stay packed arrays, which
+  // JSON.stringify serializes on its fast path (a holey `new Array(n)` is not).
+  let out = ctx.copyAll || typeof array.toJSON === 'function' ? [] : null;
   for (let i = 0; i < length; i++) {
     const item = array[i];
     const result = typeof item === 'object' && item !== null ? deconstruct(item, ctx, false) : item;
     if (out !== null) {
-      out[i] = result;
+      out.push(result);
     } else if (result !== item) {
-      out = new Array(length);
-      for (let j = 0; j < i; j++) out[j] = array[j];
-      out[i] = result;
+      out = [];
+      for (let j = 0; j < i; j++) out.push(array[j]);
+      out.push(result);
     }
   }
   return out === null ? array : out;

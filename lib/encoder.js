@@ -3,15 +3,18 @@
 const debug = require('debug')('socket.io-native:parser');
 const { deconstruct, hasBinary } = require('./deconstruct');
 
-const hasOwn = Object.prototype.hasOwnProperty;
+// Read once: debug.enabled is an accessor on a function object and costs
+// more per call than a small packet's header (enable logging with DEBUG).
+const logging = debug.enabled;
 
 /**
  * Encodes packets exactly like socket.io-parser's Encoder: a non-binary packet
  * becomes one string, an EVENT or ACK carrying binary data becomes a
  * BINARY_EVENT/BINARY_ACK string followed by its attachments.
  *
- * It walks the payload once, copying only what must change (see
- * deconstruct.js), and leaves the serialization to JSON.stringify.
+ * The binary check is socket.io-parser's, made cheaper; the deconstruction of
+ * a binary packet copies only what must change (see deconstruct.js); the
+ * serialization is JSON.stringify's.
  */
 class Encoder {
   /**
@@ -28,37 +31,24 @@ class Encoder {
    * @returns {Array<string | any>}
    */
   encode(obj) {
-    if (debug.enabled) debug('encoding packet %j', obj);
+    if (logging) debug('encoding packet %j', obj);
     const type = obj.type;
-    if (type === 2 || type === 3) {
-      let ctx = null;
-      let data;
-      if (typeof obj.toJSON !== 'function') {
-        ctx = { buffers: [], copyAll: false, forced: false };
-        data = deconstruct(obj.data, ctx, false);
-        if (ctx.buffers.length === 0 && !ctx.forced && !otherKeysHaveBinary(obj)) ctx = null;
-      } else if (hasBinary(obj, false)) {
-        ctx = { buffers: [], copyAll: true, forced: false };
-        data = deconstruct(obj.data, ctx, false);
-      }
-      if (ctx !== null) {
-        if (this.replacer && !ctx.copyAll) {
-          // The replacer sees socket.io-parser's copies: make the same ones.
-          ctx = { buffers: [], copyAll: true, forced: false };
-          data = deconstruct(obj.data, ctx, false);
-        }
-        const buffers = ctx.buffers;
-        const out = new Array(buffers.length + 1);
-        out[0] = this.encodeAsString({
-          type: type === 2 ? 5 : 6,
-          nsp: obj.nsp,
-          data,
-          id: obj.id,
-          attachments: buffers.length,
-        });
-        for (let i = 0; i < buffers.length; i++) out[i + 1] = buffers[i];
-        return out;
-      }
+    // Like socket.io-parser, look for binary data in the whole packet object
+    // (every key, toJSON results), and only then deconstruct the payload.
+    if ((type === 2 || type === 3) && hasBinary(obj, false)) {
+      // A replacer sees socket.io-parser's copies: make the same ones.
+      const ctx = { buffers: [], copyAll: Boolean(this.replacer) };
+      const data = deconstruct(obj.data, ctx, false);
+      const buffers = ctx.buffers;
+      const out = [this.encodeAsString({
+        type: type === 2 ? 5 : 6,
+        nsp: obj.nsp,
+        data,
+        id: obj.id,
+        attachments: buffers.length,
+      })];
+      for (let i = 0; i < buffers.length; i++) out.push(buffers[i]);
+      return out;
     }
     return [this.encodeAsString(obj)];
   }
@@ -74,24 +64,9 @@ class Encoder {
     if (obj.nsp && obj.nsp !== '/') str += obj.nsp + ',';
     if (obj.id != null) str += obj.id;
     if (obj.data != null) str += JSON.stringify(obj.data, this.replacer);
-    if (debug.enabled) debug('encoded %j as %s', obj, str);
+    if (logging) debug('encoded %j as %s', obj, str);
     return str;
   }
-}
-
-/**
- * Whether a packet key other than `data` holds binary data: socket.io-parser
- * checks the whole packet object, not only its payload.
- * @param {object} packet
- * @returns {boolean}
- */
-function otherKeysHaveBinary(packet) {
-  for (const key in packet) {
-    if (key === 'data' || !hasOwn.call(packet, key)) continue;
-    const value = packet[key];
-    if (typeof value === 'object' && value !== null && hasBinary(value, false)) return true;
-  }
-  return false;
 }
 
 module.exports = Encoder;
