@@ -29,6 +29,7 @@ const { isBinary } = require('./protocol');
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const ObjectPrototype = Object.prototype;
+const ArrayPrototype = Array.prototype;
 const isBoxedPrimitive = types.isBoxedPrimitive;
 const isRawJSON = typeof JSON.isRawJSON === 'function' ? JSON.isRawJSON : () => false;
 
@@ -78,23 +79,27 @@ function hasBinary(value, toJSONDone) {
  */
 function deconstruct(value, ctx, toJSONDone) {
   if (typeof value !== 'object' || value === null) return value;
-  // socket.io-parser checks isBinary first; an array is never binary.
-  if (Array.isArray(value)) return deconstructArray(value, ctx);
-  if (isBinary(value)) {
-    const placeholder = { _placeholder: true, num: ctx.buffers.length };
-    ctx.buffers.push(value);
-    return placeholder;
+  // What payloads are made of first: an object whose prototype is
+  // Array.prototype or Object.prototype is neither an ArrayBuffer, a Blob, a
+  // File nor a Date, so of socket.io-parser's checks only isView remains.
+  const proto = Object.getPrototypeOf(value);
+  let exotic = false;
+  if (proto === ArrayPrototype && Array.isArray(value)) return deconstructArray(value, ctx);
+  if (proto === ObjectPrototype) {
+    if (ArrayBuffer.isView(value)) return placeholder(value, ctx);
+  } else {
+    // socket.io-parser's order: isBinary, then arrays, then Dates.
+    if (isBinary(value)) return placeholder(value, ctx);
+    if (Array.isArray(value)) return deconstructArray(value, ctx);
+    if (value instanceof Date) return value;
+    exotic = isBoxedPrimitive(value) || isRawJSON(value);
   }
-  if (value instanceof Date) return value;
   const withToJSON = typeof value.toJSON === 'function';
   // The result of toJSON replaces the object: always a change, so that
   // JSON.stringify does not call toJSON a second time.
   if (withToJSON && !toJSONDone) return deconstruct(value.toJSON(), ctx, true);
   let out = null;
-  if (ctx.copyAll || withToJSON ||
-      (Object.getPrototypeOf(value) !== ObjectPrototype && (isBoxedPrimitive(value) || isRawJSON(value)))) {
-    out = {};
-  }
+  if (ctx.copyAll || withToJSON || exotic) out = {};
   for (const key in value) {
     if (!hasOwn.call(value, key)) continue;
     const item = value[key];
@@ -118,6 +123,18 @@ function deconstruct(value, ctx, toJSONDone) {
     }
   }
   return out === null ? value : out;
+}
+
+/**
+ * Replaces a binary value with the next placeholder.
+ * @param {any} value
+ * @param {Context} ctx
+ * @returns {{ _placeholder: true, num: number }}
+ */
+function placeholder(value, ctx) {
+  const num = ctx.buffers.length;
+  ctx.buffers.push(value);
+  return { _placeholder: true, num };
 }
 
 /**
