@@ -3,7 +3,7 @@
 const { Emitter } = require('@socket.io/component-emitter');
 const debug = require('debug')('socket.io-native:parser');
 const { PacketType, isPayloadValid, isBinary } = require('./protocol');
-const { reconstruct, reconstructAssigning } = require('./reconstruct');
+const { reconstruct, reconstructAssigning, reconstructBounded, placeholderBound } = require('./reconstruct');
 const { codes, protocolError } = require('./errors');
 
 // Read once: debug.enabled is an accessor on a function object and costs
@@ -65,6 +65,9 @@ class Decoder extends Emitter {
           attachments: packet.attachments,
           buffers: [],
           received: 0,
+          // Counting placeholders in the text costs less than walking a big
+          // payload; small ones are walked as they are.
+          bound: obj.length >= Decoder.boundedWalkMinLength ? placeholderBound(obj) : Infinity,
         };
       } else {
         super.emitReserved('decoded', packet);
@@ -98,7 +101,13 @@ class Decoder extends Emitter {
     let data = source.data;
     try {
       if (typeof data === 'object' && data !== null) {
-        data = this.opts.reviver ? reconstructAssigning(data, recon.buffers) : reconstruct(data, recon.buffers);
+        if (this.opts.reviver) {
+          data = reconstructAssigning(data, recon.buffers);
+        } else if (recon.bound !== Infinity) {
+          reconstructBounded(data, recon.buffers, recon.bound);
+        } else {
+          data = reconstruct(data, recon.buffers);
+        }
       }
     } catch (err) {
       recon.buffers = null;
@@ -198,5 +207,13 @@ class Decoder extends Emitter {
     this.reconstructor = null;
   }
 }
+
+/**
+ * Binary packet strings at least this long (UTF-16 units) get their
+ * placeholders counted in the text so that reassembly can stop walking the
+ * payload early (measured in bench/RESULTS.md). Internal tuning knob.
+ * @type {number}
+ */
+Decoder.boundedWalkMinLength = 1024;
 
 module.exports = Decoder;

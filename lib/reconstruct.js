@@ -88,4 +88,90 @@ function reconstructAssigning(value, buffers) {
   return value;
 }
 
-module.exports = { reconstruct, reconstructAssigning };
+/**
+ * How many objects with a `_placeholder` key JSON.parse can make from `text`
+ * at most: the occurrences of `"_placeholder"`, or Infinity when a \u escape
+ * could spell the key differently.
+ * @param {string} text
+ * @returns {number}
+ */
+function placeholderBound(text) {
+  if (text.indexOf('\\u') !== -1) return Infinity;
+  let count = 0;
+  for (let i = text.indexOf('"_placeholder"'); i !== -1; i = text.indexOf('"_placeholder"', i + 14)) count++;
+  return count;
+}
+
+/**
+ * Same result as reconstruct() on data parsed from a text with at most
+ * `bound` objects that have a `_placeholder` key (see placeholderBound), but
+ * it stops walking once it has seen that many: the rest of the tree cannot
+ * hold a placeholder. Children are looked at before grandchildren, so a big
+ * payload whose attachments sit near the top is not walked through.
+ * @param {object} root an array or object from JSON.parse
+ * @param {any[]} buffers
+ * @param {number} bound
+ */
+function reconstructBounded(root, buffers, bound) {
+  const state = { remaining: bound };
+  visitBounded(root, buffers, state);
+}
+
+/**
+ * @param {object} node
+ * @param {any[]} buffers
+ * @param {{ remaining: number }} state
+ */
+function visitBounded(node, buffers, state) {
+  if (Array.isArray(node)) {
+    const length = node.length;
+    for (let i = 0; i < length; i++) {
+      const item = node[i];
+      if (typeof item === 'object' && item !== null && item._placeholder !== undefined) state.remaining--;
+    }
+    for (let i = 0; i < length; i++) {
+      const item = node[i];
+      if (typeof item !== 'object' || item === null) continue;
+      if (item._placeholder === true) {
+        node[i] = resolve(item, buffers);
+      } else if (state.remaining > 0) {
+        visitBounded(item, buffers, state);
+      }
+    }
+    return;
+  }
+  for (const key in node) {
+    if (!hasOwn.call(node, key)) continue;
+    const item = node[key];
+    if (typeof item === 'object' && item !== null && item._placeholder !== undefined) state.remaining--;
+  }
+  for (const key in node) {
+    if (!hasOwn.call(node, key)) continue;
+    const item = node[key];
+    if (typeof item !== 'object' || item === null) continue;
+    if (item._placeholder === true) {
+      const result = resolve(item, buffers);
+      if (key === '__proto__') {
+        Object.defineProperty(node, key, { value: result, writable: true, enumerable: true, configurable: true });
+      } else {
+        node[key] = result;
+      }
+    } else if (state.remaining > 0) {
+      visitBounded(item, buffers, state);
+    }
+  }
+}
+
+/**
+ * The attachment a placeholder stands for.
+ * @param {{ num: unknown }} placeholder
+ * @param {any[]} buffers
+ * @returns {any}
+ */
+function resolve(placeholder, buffers) {
+  const num = placeholder.num;
+  if (typeof num === 'number' && num >= 0 && num < buffers.length) return buffers[num];
+  throw protocolError('illegal attachments', codes.ILLEGAL_PLACEHOLDER);
+}
+
+module.exports = { reconstruct, reconstructAssigning, reconstructBounded, placeholderBound };

@@ -209,6 +209,29 @@ test('binary attachments of every kind round-trip, at any depth', () => {
   assert.deepStrictEqual(b64.data[1], { base64: 'AAE=' });
 });
 
+test('reassembly of big binary packets finds every placeholder however it is spelled', () => {
+  const filler = JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ i, s: 'x'.repeat(10) })));
+  const b0 = Buffer.from('0');
+  const b1 = Buffer.from('1');
+  const inputs = [
+    `52-["ev",{"_placeholder":true,"num":0},${filler},[[{"deep":{"_placeholder":true,"num":1}}]]]`,
+    `52-["ev",${filler},{"\\u005fplaceholder":true,"num":1},{"_placeholder":true,"num":0}]`,
+    `52-["ev",{"_placeholder":true,"_placeholder":true,"num":0},${filler},{"_placeholder":true,"num":1}]`,
+    `52-["ev",{"_placeholder":false,"x":{"_placeholder":true,"num":1}},${filler},{"_placeholder":true,"num":0}]`,
+    `52-["ev","_placeholder",{"_placeholder":true,"num":0},${filler},{"a":{"_placeholder":true,"num":1}}]`,
+    `52-["ev",{"_placeholder":true,"num":0},${filler},{"a":{"_placeholder":true,"num":7}}]`,
+  ];
+  for (const input of inputs) {
+    assert.ok(input.length > ours.Decoder.boundedWalkMinLength);
+    const result = both((parser) => decode(parser, [input, b0, b1]));
+    if (!result.error) {
+      const data = result.value[0].data;
+      assert.ok(JSON.stringify(data).indexOf('_placeholder":true') === -1, input.slice(0, 60));
+    }
+  }
+  assert.strictEqual(both((parser) => decode(parser, [inputs[5], b0, b1])).error, 'illegal attachments');
+});
+
 test('encoding does not modify the packet and shares nothing it must copy', () => {
   const inner = { keep: [1, 2, 3] };
   const packet = { type: 2, nsp: '/', data: ['ev', inner, { b: Buffer.from('z') }] };
