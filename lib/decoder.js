@@ -45,6 +45,8 @@ class Decoder extends Emitter {
     }
     /** The binary packet being reassembled, or null. */
     this.reconstructor = null;
+    /** @private */
+    this._attachments = 0;
   }
 
   /**
@@ -56,13 +58,13 @@ class Decoder extends Emitter {
       if (this.reconstructor) {
         throw protocolError('got plaintext data when reconstructing a packet', codes.UNEXPECTED_TEXT);
       }
-      const packet = this.decodeString(obj);
+      const packet = this.parsePacket(obj);
       const type = packet.type;
       if (type === 5 || type === 6) {
+        packet.type = type === 5 ? 2 : 3;
         this.reconstructor = {
-          type: type === 5 ? 2 : 3,
           packet,
-          attachments: packet.attachments,
+          attachments: this._attachments,
           buffers: [],
           received: 0,
           // Counting placeholders in the text costs less than walking a big
@@ -92,13 +94,13 @@ class Decoder extends Emitter {
 
   /**
    * Builds the reassembled packet from a completed reconstruction.
-   * @param {{ type: number, packet: any, buffers: any[] | null }} recon
+   * @param {{ packet: any, buffers: any[] | null, bound: number }} recon
    * @returns {{ type: number, nsp: string, id?: number, data: any }}
    * @private
    */
   finishPacket(recon) {
-    const source = recon.packet;
-    let data = source.data;
+    const packet = recon.packet;
+    let data = packet.data;
     try {
       if (typeof data === 'object' && data !== null) {
         if (this.opts.reviver) {
@@ -113,8 +115,6 @@ class Decoder extends Emitter {
       recon.buffers = null;
       throw err;
     }
-    const packet = { type: recon.type, nsp: source.nsp };
-    if ('id' in source) packet.id = source.id;
     packet.data = data;
     return packet;
   }
@@ -126,6 +126,22 @@ class Decoder extends Emitter {
    * @returns {{ type: number, attachments?: number, nsp: string, id?: number, data?: any }}
    */
   decodeString(str) {
+    const p = this.parsePacket(str);
+    if (p.type !== 5 && p.type !== 6) return p;
+    const packet = { type: p.type, attachments: this._attachments, nsp: p.nsp };
+    if ('id' in p) packet.id = p.id;
+    if ('data' in p) packet.data = p.data;
+    return packet;
+  }
+
+  /**
+   * decodeString without the `attachments` key: the count of a binary packet
+   * is left in this._attachments.
+   * @param {string} str
+   * @returns {{ type: number, nsp: string, id?: number, data?: any }}
+   * @private
+   */
+  parsePacket(str) {
     const length = str.length;
     const c0 = str.charCodeAt(0);
     let type;
@@ -138,7 +154,6 @@ class Decoder extends Emitter {
       }
     }
     let i = 0;
-    let p;
     if (type === 5 || type === 6) {
       let end = str.indexOf('-', 1);
       if (end === -1) end = length;
@@ -149,10 +164,9 @@ class Decoder extends Emitter {
         throw protocolError('too many attachments', codes.TOO_MANY_ATTACHMENTS);
       }
       i = end;
-      p = { type, attachments: n, nsp: '/' };
-    } else {
-      p = { type, nsp: '/' };
+      this._attachments = n;
     }
+    const p = { type, nsp: '/' };
     if (str.charCodeAt(i + 1) === 47) {
       const start = i + 1;
       i = str.indexOf(',', start);
