@@ -40,13 +40,15 @@ class Encoder {
       const ctx = { buffers: [], copyAll: Boolean(this.replacer) };
       const data = deconstruct(obj.data, ctx, false);
       const buffers = ctx.buffers;
-      const out = [this.encodeAsString({
-        type: type === 2 ? 5 : 6,
-        nsp: obj.nsp,
-        data,
-        id: obj.id,
-        attachments: buffers.length,
-      })];
+      // socket.io-parser's encodeAsString on {type, nsp, data, id, attachments}.
+      let str = (type === 2 ? '5' : '6') + buffers.length + '-';
+      const nsp = obj.nsp;
+      const id = obj.id;
+      if (nsp && nsp !== '/') str += nsp + ',';
+      if (id != null) str += id;
+      if (data != null) str += JSON.stringify(data, this.replacer);
+      if (logging) debug('encoded %j as %s', obj, str);
+      const out = [str];
       for (let i = 0; i < buffers.length; i++) out.push(buffers[i]);
       return out;
     }
