@@ -72,7 +72,7 @@ class Decoder extends Emitter {
           bound: obj.length >= Decoder.boundedWalkMinLength ? placeholderBound(obj) : Infinity,
         };
       } else {
-        super.emitReserved('decoded', packet);
+        this.emitDecoded(packet);
       }
     } else if (isBinary(obj) || obj.base64) {
       const recon = this.reconstructor;
@@ -85,10 +85,27 @@ class Decoder extends Emitter {
       if (++recon.received === recon.attachments) {
         const packet = this.finishPacket(recon);
         this.reconstructor = null;
-        super.emitReserved('decoded', packet);
+        this.emitDecoded(packet);
       }
     } else {
       throw protocolError('Unknown type: ' + obj, codes.UNKNOWN_INPUT);
+    }
+  }
+
+  /**
+   * Emits "decoded". With the single listener socket.io registers it skips
+   * Emitter#emit's argument array and listener-list copy; otherwise it is
+   * Emitter#emit. (Reads the listener list where @socket.io/component-emitter
+   * 3.x keeps it.)
+   * @param {object} packet
+   * @private
+   */
+  emitDecoded(packet) {
+    const callbacks = this._callbacks !== undefined ? this._callbacks.$decoded : undefined;
+    if (callbacks !== undefined && callbacks.length === 1) {
+      callbacks[0].call(this, packet);
+    } else {
+      super.emitReserved('decoded', packet);
     }
   }
 

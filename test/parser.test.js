@@ -114,6 +114,27 @@ test('event names must be strings or numbers and not reserved (CVE-2023-32695)',
   for (const payload of ['["message"]', '[1]', '[0,"a"]', '[""]', '["toString"]', '["__proto__"]']) accepts([`2${payload}`]);
 });
 
+test('"decoded" listeners: once, several, removed, added while emitting', () => {
+  for (const [name, parser] of IMPLEMENTATIONS) {
+    const decoder = new parser.Decoder();
+    const seen = [];
+    decoder.once('decoded', (p) => seen.push(['once', p.data[0]]));
+    decoder.add('2["a"]');
+    decoder.add('2["b"]');
+    const first = (p) => {
+      seen.push(['first', p.data[0]]);
+      decoder.on('decoded', (q) => seen.push(['late', q.data[0]]));
+    };
+    decoder.on('decoded', first);
+    decoder.add('2["c"]');
+    decoder.add('2["d"]');
+    decoder.off('decoded', first);
+    decoder.add('51-["e",{"_placeholder":true,"num":0}]');
+    decoder.add(Buffer.alloc(1));
+    assert.deepStrictEqual(seen, [['once', 'a'], ['first', 'c'], ['first', 'd'], ['late', 'd'], ['late', 'e'], ['late', 'e']], name);
+  }
+});
+
 test('"error" is a legal event name', () => {
   const [packet] = accepts(['2["error",{"message":"boom"}]']);
   assert.deepStrictEqual(packet, { type: 2, nsp: '/', data: ['error', { message: 'boom' }] });
