@@ -106,61 +106,61 @@ function placeholderBound(text) {
  * Same result as reconstruct() on data parsed from a text with at most
  * `bound` objects that have a `_placeholder` key (see placeholderBound), but
  * it stops walking once it has seen that many: the rest of the tree cannot
- * hold a placeholder. Children are looked at before grandchildren, so a big
- * payload whose attachments sit near the top is not walked through.
+ * hold a placeholder. The walk is breadth-first, so a big payload whose
+ * attachments sit near the top is not walked through.
  * @param {object} root an array or object from JSON.parse
  * @param {any[]} buffers
  * @param {number} bound
  */
 function reconstructBounded(root, buffers, bound) {
-  const state = { remaining: bound };
-  visitBounded(root, buffers, state);
+  // The queue is reused between calls (reconstruction runs no user code) and
+  // emptied afterwards so that it keeps nothing alive.
+  const queue = boundedQueue;
+  let remaining = bound;
+  queue.push(root);
+  try {
+    for (let head = 0; head < queue.length && remaining > 0; head++) {
+      const node = queue[head];
+      if (Array.isArray(node)) {
+        for (let i = 0, l = node.length; i < l; i++) {
+          const item = node[i];
+          if (typeof item !== 'object' || item === null) continue;
+          const mark = item._placeholder;
+          if (mark === undefined) {
+            queue.push(item);
+          } else {
+            remaining--;
+            if (mark === true) node[i] = resolve(item, buffers);
+            else queue.push(item);
+          }
+        }
+      } else {
+        for (const key in node) {
+          if (!hasOwn.call(node, key)) continue;
+          const item = node[key];
+          if (typeof item !== 'object' || item === null) continue;
+          const mark = item._placeholder;
+          if (mark === undefined) {
+            queue.push(item);
+          } else {
+            remaining--;
+            if (mark !== true) {
+              queue.push(item);
+            } else if (key === '__proto__') {
+              Object.defineProperty(node, key, { value: resolve(item, buffers), writable: true, enumerable: true, configurable: true });
+            } else {
+              node[key] = resolve(item, buffers);
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    queue.length = 0;
+  }
 }
 
-/**
- * @param {object} node
- * @param {any[]} buffers
- * @param {{ remaining: number }} state
- */
-function visitBounded(node, buffers, state) {
-  if (Array.isArray(node)) {
-    const length = node.length;
-    for (let i = 0; i < length; i++) {
-      const item = node[i];
-      if (typeof item === 'object' && item !== null && item._placeholder !== undefined) state.remaining--;
-    }
-    for (let i = 0; i < length; i++) {
-      const item = node[i];
-      if (typeof item !== 'object' || item === null) continue;
-      if (item._placeholder === true) {
-        node[i] = resolve(item, buffers);
-      } else if (state.remaining > 0) {
-        visitBounded(item, buffers, state);
-      }
-    }
-    return;
-  }
-  for (const key in node) {
-    if (!hasOwn.call(node, key)) continue;
-    const item = node[key];
-    if (typeof item === 'object' && item !== null && item._placeholder !== undefined) state.remaining--;
-  }
-  for (const key in node) {
-    if (!hasOwn.call(node, key)) continue;
-    const item = node[key];
-    if (typeof item !== 'object' || item === null) continue;
-    if (item._placeholder === true) {
-      const result = resolve(item, buffers);
-      if (key === '__proto__') {
-        Object.defineProperty(node, key, { value: result, writable: true, enumerable: true, configurable: true });
-      } else {
-        node[key] = result;
-      }
-    } else if (state.remaining > 0) {
-      visitBounded(item, buffers, state);
-    }
-  }
-}
+const boundedQueue = [];
 
 /**
  * The attachment a placeholder stands for.
