@@ -245,6 +245,6 @@ class Decoder extends Emitter {
  * payload early (measured in bench/RESULTS.md). Internal tuning knob.
  * @type {number}
  */
-Decoder.boundedWalkMinLength = 1024;
+Decoder.boundedWalkMinLength = 2048;
 
 module.exports = Decoder;

@@ -341,6 +341,7 @@ test(`parser matches socket.io-parser on ${PACKETS} random packets (PARSER_SEED=
   let rejected = 0;
   const replacer = (key, value) => (typeof value === 'number' ? value + 1 : value);
   const reviver = (key, value) => (typeof value === 'string' ? value + '!' : value);
+  const boundedWalkMinLength = ours.Decoder.boundedWalkMinLength;
   try {
     for (let n = 0; n < PACKETS; n++) {
       const seed = (rnd.next() * 2 ** 32) >>> 0;
@@ -370,7 +371,7 @@ test(`parser matches socket.io-parser on ${PACKETS} random packets (PARSER_SEED=
     err.message = `PARSER_SEED=${SEED}: ${err.message}`;
     throw err;
   } finally {
-    ours.Decoder.boundedWalkMinLength = 1024;
+    ours.Decoder.boundedWalkMinLength = boundedWalkMinLength;
   }
   t.diagnostic(`packets ${packets}, binary ${binaryPackets}, mutated inputs rejected ${rejected}`);
   assert.strictEqual(packets, PACKETS);
