@@ -105,7 +105,10 @@ const withFile = typeof File === 'function';
  * @returns {boolean}
  */
 function isBinary(obj) {
-  return obj instanceof ArrayBuffer || ArrayBuffer.isView(obj) ||
+  // Views (Buffers, typed arrays) first: the most common attachments, and
+  // one check instead of walking a prototype chain. The checks have no side
+  // effects, so their order does not change the answer.
+  return ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer ||
     (withBlob && obj instanceof Blob) || (withFile && obj instanceof File);
 }
 
