@@ -22,6 +22,10 @@
  *  - boxed primitives and JSON.rawJSON objects (the copy is a plain object).
  * Copying every node instead (`copyAll`) reproduces socket.io-parser exactly;
  * it is used when a replacer sees the copied objects.
+ *
+ * One case is knowingly left out: a boxed primitive whose prototype was
+ * replaced by Object.prototype is taken for a plain object (checking every
+ * object for boxing would cost more than the whole binary check).
  */
 
 const { types } = require('util');

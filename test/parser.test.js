@@ -170,6 +170,31 @@ test('ack ids: digits are read with Number(), huge ids stay numbers', () => {
   assert.strictEqual(ours.isPacketValid({ type: 3, nsp: '/', id: Infinity, data: [] }), false);
 });
 
+test('every UTF-16 code unit in the type, attachments, namespace and id positions', () => {
+  const b = Buffer.alloc(1);
+  const summary = (parser, parts) => {
+    try {
+      return decode(parser, parts).map((p) => `${p.type}|${p.nsp}|${'id' in p ? String(p.id) : '-'}|${p.data[0]}`).join();
+    } catch (err) {
+      return `error: ${err.message}`;
+    }
+  };
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0; // most of these throw: skip capturing stacks
+  try {
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const parts of [[`${ch}["a"]`], [`2${ch}["a"]`], [`21${ch}2["a"]`], [`3/x,${ch}["a"]`], [`5${ch}1-["a"]`, b], [`51${ch}-["a"]`, b]]) {
+        const expected = summary(stock, parts);
+        const actual = summary(ours, parts);
+        if (actual !== expected) assert.strictEqual(actual, expected, `code unit ${c.toString(16)} in ${JSON.stringify(parts[0])}`);
+      }
+    }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+});
+
 test('unknown types and payload errors keep socket.io-parser messages', () => {
   for (const [input, message] of [
     ['7', 'unknown packet type 7'], ['9[]', 'unknown packet type 9'], ['x', 'unknown packet type NaN'],
