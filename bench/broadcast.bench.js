@@ -1,0 +1,441 @@
+'use strict';
+
+/**
+ * End-to-end broadcast benchmark: one message in, the same frame out to N
+ * websocket clients. Measures the server's CPU time per delivered frame for
+ *   stock     socket.io with its default adapter and parser
+ *   native    socket.io with this package's adapter and parser
+ *   sendloop  bench/sendloop: one send() per socket per message, the floor
+ * with N clients held by bench/loadgen (sio_loadgen), which checks that every
+ * client got every message once and in order.
+ *
+ *   node bench/broadcast.bench.js [--quick] [--n 1000,5000,10000] [--frames 300000]
+ *     [--messages M] [--rounds 2] [--variants stock,native,sendloop] [--pad 68]
+ *     [--burst 10] [--json results.json] [--no-build]
+ *
+ * Environment equivalents: SIO_BENCH_N, SIO_BENCH_FRAMES, SIO_BENCH_MESSAGES,
+ * SIO_BENCH_ROUNDS, SIO_BENCH_VARIANTS. --frames is the number of delivered
+ * frames per variant, scenario and N, split over the rounds; --messages fixes
+ * the messages per round instead. Variants alternate within each round so
+ * that drift in the machine's speed hits all of them alike.
+ *
+ * Scenarios: "turn" is one broadcast per event-loop turn (setImmediate
+ * between emits); "burst" is --burst broadcasts per turn.
+ */
+
+const { spawn, execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const readline = require('readline');
+
+const root = path.join(__dirname, '..');
+
+// ---------------------------------------------------------------------------
+// Options
+
+function parseArgs(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const name = a.slice(2);
+    if (['quick', 'no-build', 'verbose'].includes(name)) args[name] = true;
+    else if (i + 1 < argv.length) args[name] = argv[++i];
+    else throw new Error(`${a} needs a value`);
+  }
+  return args;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const quick = Boolean(args.quick);
+const pick = (name, env, fallback) => args[name] ?? process.env[env] ?? fallback;
+const config = {
+  ns: String(pick('n', 'SIO_BENCH_N', quick ? '1000' : '1000,5000,10000')).split(',').map(Number),
+  frames: Number(pick('frames', 'SIO_BENCH_FRAMES', quick ? 20000 : 300000)),
+  messages: Number(pick('messages', 'SIO_BENCH_MESSAGES', 0)) || 0,
+  rounds: Number(pick('rounds', 'SIO_BENCH_ROUNDS', quick ? 1 : 2)),
+  variants: String(pick('variants', 'SIO_BENCH_VARIANTS', 'stock,native,sendloop')).split(','),
+  pad: Number(args.pad ?? 68),
+  burst: Number(args.burst ?? 10),
+  json: args.json || null,
+  build: !args['no-build'],
+  verbose: Boolean(args.verbose),
+  binDir: args['bin-dir'] || path.join(root, 'build-cmake', 'release'),
+  // Every wait is bounded; a stalled run fails instead of hanging.
+  connectTimeoutMs: Number(args['connect-timeout-ms'] ?? 120000),
+  stallMs: Number(args['stall-ms'] ?? 20000),
+  childMaxMs: 30 * 60 * 1000,
+};
+for (const v of config.variants) {
+  if (!['stock', 'native', 'sendloop'].includes(v)) throw new Error(`unknown variant ${v}`);
+}
+for (const n of config.ns) {
+  if (!(n > 0)) throw new Error(`bad N in ${config.ns}`);
+}
+
+const scenarios = [
+  { name: 'turn', title: 'one broadcast per event-loop turn', burst: 1 },
+  { name: 'burst', title: `bursts of ${config.burst} broadcasts per turn`, burst: config.burst },
+];
+
+// ---------------------------------------------------------------------------
+// Child processes: JSON lines on stdout, commands on stdin, all killed on exit.
+
+const children = new Set();
+
+class Child {
+  constructor(name, cmd, argv) {
+    this.name = name;
+    this.proc = spawn(cmd, argv, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.lines = [];
+    this.waiters = [];
+    this.stderr = '';
+    this.exited = false;
+    children.add(this);
+    readline.createInterface({ input: this.proc.stdout }).on('line', (line) => {
+      let msg;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        msg = { event: 'text', text: line };
+      }
+      if (config.verbose) process.stderr.write(`[${this.name}] ${line}\n`);
+      this.lines.push(msg);
+      this.wake();
+    });
+    this.proc.stderr.on('data', (d) => {
+      this.stderr = (this.stderr + d).slice(-4000);
+      if (config.verbose) process.stderr.write(`[${this.name}] ${d}`);
+    });
+    this.proc.stdin.on('error', () => {}); // The child may exit first.
+    this.proc.on('exit', (code, signal) => {
+      this.exited = true;
+      this.exitInfo = { code, signal };
+      children.delete(this);
+      this.wake();
+    });
+  }
+
+  send(line) {
+    if (!this.exited) this.proc.stdin.write(`${line}\n`);
+  }
+
+  wake() {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** The next line with `event` (consumed), or an error after timeoutMs. */
+  next(event, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const i = this.lines.findIndex((m) => m.event === event);
+        if (i >= 0) {
+          done();
+          resolve(this.lines.splice(i, 1)[0]);
+        } else if (this.exited) {
+          done();
+          reject(new Error(`${this.name} exited (${JSON.stringify(this.exitInfo)}) while waiting for ` +
+            `"${event}": ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name}: no "${event}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  /** Asks the child to quit, then kills it if it has not exited in time. */
+  async stop(graceMs = 10000) {
+    if (this.exited) return;
+    this.send('quit');
+    this.proc.stdin.end();
+    const exited = new Promise((resolve) => this.proc.once('exit', resolve));
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+function killAll() {
+  for (const c of children) c.proc.kill('SIGKILL');
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Setup
+
+function buildPrograms() {
+  const targets = ['sio_loadgen', 'sio_sendloop'];
+  const have = targets.every((t) => fs.existsSync(path.join(config.binDir, t)));
+  if (!config.build) {
+    if (!have) throw new Error(`${config.binDir} lacks ${targets.join('/')}: run node scripts/cmake.js build`);
+    return;
+  }
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'cmake.js'), 'build', ...targets], {
+    cwd: root,
+    stdio: ['ignore', process.stderr, process.stderr],
+  });
+}
+
+/** Why the native variant cannot run, or null if it can. */
+function nativeUnavailable() {
+  let mod;
+  try {
+    mod = require('..');
+  } catch (err) {
+    return `require('socket.io-native') failed: ${err.message.split('\n')[0]}`;
+  }
+  if (typeof mod.createAdapter !== 'function' || !mod.parser) {
+    return 'lib/index.js does not export createAdapter and parser yet';
+  }
+  if (mod.native === false) return 'the native addon did not load, so this would measure the fallback';
+  return null;
+}
+
+function hardFileLimit() {
+  try {
+    return Number(execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim()) || Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+// Node raises its own soft RLIMIT_NOFILE to the hard limit at startup, so a
+// server child only needs help when the hard limit itself is too low; then
+// (as root in CI) prlimit raises it for that child alone.
+function serverCommand(argv, n) {
+  const wanted = n + 256;
+  if (hardFileLimit() >= wanted) return [process.execPath, argv];
+  return ['prlimit', [`--nofile=${wanted}:${wanted}`, '--', process.execPath, ...argv]];
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    nproc: cpus.length,
+    cpu: cpus[0] ? cpus[0].model : 'unknown',
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+}
+
+function messagesFor(n, burst) {
+  let m = config.messages || Math.ceil(config.frames / (n * config.rounds));
+  m = Math.max(m, burst);
+  return Math.ceil(m / burst) * burst;
+}
+
+// ---------------------------------------------------------------------------
+// One run: a server and a load generator for one variant and N; a warm-up
+// phase, then every scenario.
+
+async function startServer(variant, n) {
+  if (variant === 'sendloop') {
+    return new Child('sendloop', path.join(config.binDir, 'sio_sendloop'), [
+      '--pad', String(config.pad), '--max-connections', String(n + 64), '--max-ms', String(config.childMaxMs),
+    ]);
+  }
+  const [cmd, argv] = serverCommand([path.join(__dirname, 'broadcast-server.js'), '--variant', variant,
+    '--pad', String(config.pad), '--max-ms', String(config.childMaxMs)], n);
+  return new Child(variant, cmd, argv);
+}
+
+async function phase(server, loadgen, target, count, burst) {
+  loadgen.send(`wait ${target}`);
+  await loadgen.next('waiting', 10000);
+  const start = process.hrtime.bigint();
+  server.send(`run ${count} ${burst}`);
+  const result = await loadgen.next('phase', config.stallMs + 60000 + count * 2000);
+  server.send('stats');
+  const stats = await server.next('stats', 30000);
+  const wallNs = result.lastFrameNs > 0 ? result.lastFrameNs - Number(start) : 0;
+  return { result, stats, wallNs };
+}
+
+async function runOne(variant, n, round) {
+  const server = await startServer(variant, n);
+  let loadgen = null;
+  try {
+    const listening = await server.next('listening', 30000);
+    loadgen = new Child(`loadgen(${variant})`, path.join(config.binDir, 'sio_loadgen'), [
+      '--port', String(listening.port), '--connections', String(n),
+      '--connect-timeout-ms', String(config.connectTimeoutMs), '--stall-ms', String(config.stallMs),
+      '--max-ms', String(config.childMaxMs),
+    ]);
+    const connected = await loadgen.next('connected', config.connectTimeoutMs + 10000);
+    if (connected.connected !== n) {
+      return scenarios.map((s) => ({ variant, n, round, scenario: s.name,
+        error: `only ${connected.connected} of ${n} clients connected ${JSON.stringify(connected.errors)}` }));
+    }
+    let target = 0;
+    // Warm-up (not recorded): lets V8 optimize the server's hot path.
+    const warm = Math.max(5, Math.ceil(messagesFor(n, 1) / 10));
+    target += warm;
+    await phase(server, loadgen, target, warm, 1);
+    const out = [];
+    for (const s of scenarios) {
+      const m = messagesFor(n, s.burst);
+      target += m;
+      const { result, stats, wallNs } = await phase(server, loadgen, target, m, s.burst);
+      out.push({
+        variant, n, round, scenario: s.name, messages: m, expected: m * n,
+        delivered: result.frames, ok: result.ok && !result.stalled && result.frames === m * n,
+        ordered: result.ordered, complete: result.complete, checks: result,
+        serverCpuUs: stats.cpuUserUs + stats.cpuSysUs, serverUserUs: stats.cpuUserUs,
+        serverSysUs: stats.cpuSysUs, wallNs,
+        clientCpuUs: result.cpuUserUs + result.cpuSysUs, server: stats,
+      });
+    }
+    return out;
+  } catch (err) {
+    return scenarios.map((s) => ({ variant, n, round, scenario: s.name, error: err.message }));
+  } finally {
+    if (loadgen) await loadgen.stop();
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+function summarize(results, variants) {
+  const rows = [];
+  for (const s of scenarios) {
+    for (const n of config.ns) {
+      const row = { scenario: s, n, variants: {} };
+      for (const v of variants) {
+        const rs = results.filter((r) => r.variant === v && r.n === n && r.scenario === s.name);
+        const errors = rs.filter((r) => r.error).map((r) => r.error);
+        const good = rs.filter((r) => !r.error);
+        const delivered = good.reduce((a, r) => a + r.delivered, 0);
+        const expected = good.reduce((a, r) => a + r.expected, 0);
+        const cpu = good.reduce((a, r) => a + r.serverCpuUs, 0);
+        const client = good.reduce((a, r) => a + r.clientCpuUs, 0);
+        const wall = good.reduce((a, r) => a + r.wallNs, 0);
+        const perRound = good.map((r) => r.serverCpuUs / Math.max(1, r.delivered));
+        row.variants[v] = {
+          runs: rs.length, errors, delivered, expected,
+          ok: errors.length === 0 && good.length > 0 && good.every((r) => r.ok),
+          ordered: good.every((r) => r.ordered),
+          usPerFrame: delivered ? cpu / delivered : NaN,
+          sysShare: cpu ? good.reduce((a, r) => a + r.serverSysUs, 0) / cpu : NaN,
+          clientUsPerFrame: delivered ? client / delivered : NaN,
+          framesPerSec: wall ? delivered / (wall / 1e9) : NaN,
+          spread: perRound.length > 1 ? [Math.min(...perRound), Math.max(...perRound)] : null,
+        };
+      }
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+function fmt(x, digits = 1) {
+  return Number.isFinite(x) ? x.toFixed(digits) : '-';
+}
+
+function table(rows, unavailable) {
+  const lines = [];
+  for (const row of rows) {
+    lines.push('');
+    lines.push(`${row.scenario.title}, N = ${row.n}`);
+    const header = ['variant', 'delivered', 'check', 'server us/frame', '(range)', 'sys %',
+      'frames/s', 'vs stock', 'vs send()', 'loadgen us/frame'];
+    const body = [];
+    const stock = row.variants.stock;
+    const floor = row.variants.sendloop;
+    for (const [v, r] of Object.entries(row.variants)) {
+      if (unavailable[v]) {
+        body.push([v, `not available: ${unavailable[v]}`]);
+        continue;
+      }
+      if (r.errors.length && !r.delivered) {
+        body.push([v, `error: ${r.errors[0]}`]);
+        continue;
+      }
+      const check = r.ok ? 'ok' : `FAIL${r.ordered ? '' : ' (order)'} ${r.delivered}/${r.expected}`;
+      body.push([
+        v, String(r.delivered), check, fmt(r.usPerFrame, 2),
+        r.spread ? `${fmt(r.spread[0], 2)}-${fmt(r.spread[1], 2)}` : '',
+        fmt(100 * r.sysShare, 0), fmt(r.framesPerSec, 0),
+        stock && stock.delivered ? `${fmt(r.usPerFrame / stock.usPerFrame, 2)}x` : '-',
+        floor && floor.delivered ? `${fmt(r.usPerFrame / floor.usPerFrame, 2)}x` : '-',
+        fmt(r.clientUsPerFrame, 2),
+      ]);
+    }
+    const widths = header.map((h, i) => Math.max(h.length, ...body.filter((b) => b.length > 2).map((b) => b[i].length)));
+    lines.push(header.map((h, i) => h.padEnd(widths[i])).join('  '));
+    for (const b of body) {
+      lines.push(b.length > 2 ? b.map((c, i) => c.padEnd(widths[i])).join('  ') : b.join('  '));
+    }
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------
+
+async function main() {
+  buildPrograms();
+  const unavailable = {};
+  if (config.variants.includes('native')) {
+    const why = nativeUnavailable();
+    if (why) {
+      unavailable.native = why;
+      console.log(`variant native (this package's adapter + parser) is not available yet: ${why}; skipping it`);
+    }
+  }
+  const variants = config.variants.filter((v) => !unavailable[v]);
+  const info = machine();
+  console.log(`machine: ${info.nproc} CPUs (${info.cpu}), node ${info.node}, ${info.os}, load average ${info.loadavg}`);
+  console.log(`N = ${config.ns.join(', ')}; rounds = ${config.rounds}; variants = ${variants.join(', ')}; ` +
+    `frames of ~${config.pad + 30} bytes (pad ${config.pad}); ` +
+    (config.messages ? `${config.messages} messages per round` : `~${config.frames} frames per variant, scenario and N`));
+
+  const results = [];
+  for (const n of config.ns) {
+    for (let round = 0; round < config.rounds; round++) {
+      for (const v of variants) {
+        const t0 = Date.now();
+        const out = await runOne(v, n, round);
+        results.push(...out);
+        const msg = out.map((r) => (r.error ? `${r.scenario}: error ${r.error}`
+          : `${r.scenario}: ${fmt(r.serverCpuUs / Math.max(1, r.delivered), 2)} us/frame${r.ok ? '' : ' CHECK FAILED'}`));
+        console.log(`  N=${n} round ${round + 1}/${config.rounds} ${v}: ${msg.join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      }
+    }
+  }
+  const rows = summarize(results, config.variants);
+  console.log(table(rows, unavailable));
+  console.log('\nserver us/frame: server process CPU (user+sys, getrusage) during the measured phase / frames the clients received;' +
+    '\nframes/s: frames received / (last frame received - run command); vs send(): ratio to sio_sendloop.');
+  if (config.json) {
+    fs.writeFileSync(config.json, JSON.stringify({ machine: info, config, unavailable, results, rows: rows.map((r) => ({
+      scenario: r.scenario.name, n: r.n, variants: r.variants })) }, null, 2));
+  }
+  const failed = results.some((r) => r.error || !r.ok);
+  if (failed) {
+    console.log('\nsome runs failed their completeness/order check or did not finish');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error(err.stack || err.message);
+  killAll();
+  process.exit(1);
+});
