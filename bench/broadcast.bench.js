@@ -66,6 +66,7 @@ const config = {
   connectTimeoutMs: Number(args['connect-timeout-ms'] ?? 120000),
   stallMs: Number(args['stall-ms'] ?? 20000),
   childMaxMs: 30 * 60 * 1000,
+  batchUs: Number(args['batch-us'] ?? 0),
 };
 for (const v of config.variants) {
   if (!['stock', 'native', 'sendloop'].includes(v)) throw new Error(`unknown variant ${v}`);
@@ -275,7 +276,7 @@ async function runOne(variant, n, round) {
     loadgen = new Child(`loadgen(${variant})`, path.join(config.binDir, 'sio_loadgen'), [
       '--port', String(listening.port), '--connections', String(n),
       '--connect-timeout-ms', String(config.connectTimeoutMs), '--stall-ms', String(config.stallMs),
-      '--max-ms', String(config.childMaxMs),
+      '--max-ms', String(config.childMaxMs), '--batch-us', String(config.batchUs),
     ]);
     const connected = await loadgen.next('connected', config.connectTimeoutMs + 10000);
     if (connected.connected !== n) {

@@ -22,6 +22,7 @@ struct LoadOptions {
   std::int64_t connectTimeoutMs = 120000;
   std::int64_t stallMs = 15000;   // A phase ends as incomplete after this long without a frame.
   std::int64_t maxMs = 1800000;   // Hard cap on the program's lifetime.
+  std::int64_t batchUs = 0;       // Pause after each busy loop turn (0: none), see LoadGenerator::run.
 };
 
 // Kinds of failure the report counts separately.

@@ -15,14 +15,14 @@
 int main(int argc, char** argv) {
   using namespace sio::wsbench;
   static const char* const kKnown[] = {"host", "port", "connections", "concurrency", "path", "event",
-                                       "connect-timeout-ms", "stall-ms", "max-ms", nullptr};
+                                       "connect-timeout-ms", "stall-ms", "max-ms", "batch-us", nullptr};
   const Options args(argc, argv);
   std::string unknown;
   if (!args.onlyKnown(kKnown, unknown)) {
     std::fprintf(stderr,
                  "sio_loadgen: unknown argument %s\n"
                  "usage: sio_loadgen --port P [--connections N] [--concurrency C] [--host 127.0.0.1]\n"
-                 "       [--path /socket.io/] [--event m] [--connect-timeout-ms T] [--stall-ms T] [--max-ms T]\n",
+                 "       [--path /socket.io/] [--event m] [--connect-timeout-ms T] [--stall-ms T] [--max-ms T] [--batch-us T]\n",
                  unknown.c_str());
     return 2;
   }
@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   o.connectTimeoutMs = args.number("connect-timeout-ms", o.connectTimeoutMs);
   o.stallMs = args.number("stall-ms", o.stallMs);
   o.maxMs = args.number("max-ms", o.maxMs);
+  o.batchUs = args.number("batch-us", o.batchUs);
   if (!isLoopback(o.host) || o.port == 0 || o.connections == 0 || o.concurrency == 0) {
     std::fprintf(stderr, "sio_loadgen: need --port and a loopback --host (127.x.x.x)\n");
     return 2;
