@@ -12,6 +12,7 @@
  *   node bench/broadcast.bench.js [--quick] [--n 1000,5000,10000] [--frames 300000]
  *     [--messages M] [--rounds 2] [--variants stock,native,sendloop] [--pad 68]
  *     [--burst 10] [--json results.json] [--no-build]
+ *     [--batch-us 0] [--quiet-wait 0] [--verbose]
  *
  * Environment equivalents: SIO_BENCH_N, SIO_BENCH_FRAMES, SIO_BENCH_MESSAGES,
  * SIO_BENCH_ROUNDS, SIO_BENCH_VARIANTS. --frames is the number of delivered
@@ -67,6 +68,7 @@ const config = {
   stallMs: Number(args['stall-ms'] ?? 20000),
   childMaxMs: 30 * 60 * 1000,
   batchUs: Number(args['batch-us'] ?? 0),
+  quietWait: Number(args['quiet-wait'] ?? 0),
 };
 for (const v of config.variants) {
   if (!['stock', 'native', 'sendloop'].includes(v)) throw new Error(`unknown variant ${v}`);
@@ -235,6 +237,36 @@ function machine() {
   };
 }
 
+/** Busy and total CPU time of the whole machine so far, in clock ticks (/proc/stat). */
+function machineTicks() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] || 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+// The machine may be shared (CI runners, parallel jobs). Other processes do
+// not change the server's CPU time much, but they do change cache behaviour
+// and wall time, so each phase records how busy the rest of the machine was,
+// and --quiet-wait S waits (at most S seconds per run) for it to calm down.
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux.
+
+async function waitQuiet(maxSeconds) {
+  const deadline = Date.now() + maxSeconds * 1000;
+  for (;;) {
+    const a = machineTicks();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = machineTicks();
+    if (!a || !b) return null;
+    const busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
+    if (busy < 0.1 || Date.now() > deadline) return busy;
+  }
+}
+
 function messagesFor(n, burst) {
   let m = config.messages || Math.ceil(config.frames / (n * config.rounds));
   m = Math.max(m, burst);
@@ -259,16 +291,28 @@ async function startServer(variant, n) {
 async function phase(server, loadgen, target, count, burst) {
   loadgen.send(`wait ${target}`);
   await loadgen.next('waiting', 10000);
+  const ticksBefore = machineTicks();
   const start = process.hrtime.bigint();
   server.send(`run ${count} ${burst}`);
   const result = await loadgen.next('phase', config.stallMs + 60000 + count * 2000);
   server.send('stats');
   const stats = await server.next('stats', 30000);
+  const ticksAfter = machineTicks();
   const wallNs = result.lastFrameNs > 0 ? result.lastFrameNs - Number(start) : 0;
-  return { result, stats, wallNs };
+  // Share of the machine's CPU capacity used by everything except the server
+  // and the load generator during the phase.
+  let otherLoad = NaN;
+  if (ticksBefore && ticksAfter) {
+    const busyUs = (ticksAfter.busy - ticksBefore.busy) * TICK_US;
+    const totalUs = (ticksAfter.total - ticksBefore.total) * TICK_US;
+    const ours = stats.cpuUserUs + stats.cpuSysUs + result.cpuUserUs + result.cpuSysUs;
+    otherLoad = totalUs > 0 ? Math.max(0, busyUs - ours) / totalUs : NaN;
+  }
+  return { result, stats, wallNs, otherLoad };
 }
 
 async function runOne(variant, n, round) {
+  if (config.quietWait > 0) await waitQuiet(config.quietWait);
   const server = await startServer(variant, n);
   let loadgen = null;
   try {
@@ -292,14 +336,14 @@ async function runOne(variant, n, round) {
     for (const s of scenarios) {
       const m = messagesFor(n, s.burst);
       target += m;
-      const { result, stats, wallNs } = await phase(server, loadgen, target, m, s.burst);
+      const { result, stats, wallNs, otherLoad } = await phase(server, loadgen, target, m, s.burst);
       out.push({
         variant, n, round, scenario: s.name, messages: m, expected: m * n,
         delivered: result.frames, ok: result.ok && !result.stalled && result.frames === m * n,
         ordered: result.ordered, complete: result.complete, checks: result,
         serverCpuUs: stats.cpuUserUs + stats.cpuSysUs, serverUserUs: stats.cpuUserUs,
         serverSysUs: stats.cpuSysUs, wallNs,
-        clientCpuUs: result.cpuUserUs + result.cpuSysUs, server: stats,
+        clientCpuUs: result.cpuUserUs + result.cpuSysUs, otherLoad, server: stats,
       });
     }
     return out;
@@ -329,6 +373,7 @@ function summarize(results, variants) {
         const client = good.reduce((a, r) => a + r.clientCpuUs, 0);
         const wall = good.reduce((a, r) => a + r.wallNs, 0);
         const perRound = good.map((r) => r.serverCpuUs / Math.max(1, r.delivered));
+        const loads = good.map((r) => r.otherLoad).filter(Number.isFinite);
         row.variants[v] = {
           runs: rs.length, errors, delivered, expected,
           ok: errors.length === 0 && good.length > 0 && good.every((r) => r.ok),
@@ -338,6 +383,7 @@ function summarize(results, variants) {
           clientUsPerFrame: delivered ? client / delivered : NaN,
           framesPerSec: wall ? delivered / (wall / 1e9) : NaN,
           spread: perRound.length > 1 ? [Math.min(...perRound), Math.max(...perRound)] : null,
+          otherLoad: loads.length ? Math.max(...loads) : NaN,
         };
       }
       rows.push(row);
@@ -356,7 +402,7 @@ function table(rows, unavailable) {
     lines.push('');
     lines.push(`${row.scenario.title}, N = ${row.n}`);
     const header = ['variant', 'delivered', 'check', 'server us/frame', '(range)', 'sys %',
-      'frames/s', 'vs stock', 'vs send()', 'loadgen us/frame'];
+      'frames/s', 'vs stock', 'vs send()', 'loadgen us/frame', 'other load %'];
     const body = [];
     const stock = row.variants.stock;
     const floor = row.variants.sendloop;
@@ -376,7 +422,7 @@ function table(rows, unavailable) {
         fmt(100 * r.sysShare, 0), fmt(r.framesPerSec, 0),
         stock && stock.delivered ? `${fmt(r.usPerFrame / stock.usPerFrame, 2)}x` : '-',
         floor && floor.delivered ? `${fmt(r.usPerFrame / floor.usPerFrame, 2)}x` : '-',
-        fmt(r.clientUsPerFrame, 2),
+        fmt(r.clientUsPerFrame, 2), fmt(100 * r.otherLoad, 0),
       ]);
     }
     const widths = header.map((h, i) => Math.max(h.length, ...body.filter((b) => b.length > 2).map((b) => b[i].length)));
@@ -423,7 +469,8 @@ async function main() {
   const rows = summarize(results, config.variants);
   console.log(table(rows, unavailable));
   console.log('\nserver us/frame: server process CPU (user+sys, getrusage) during the measured phase / frames the clients received;' +
-    '\nframes/s: frames received / (last frame received - run command); vs send(): ratio to sio_sendloop.');
+    '\nframes/s: frames received / (last frame received - run command); vs send(): ratio to sio_sendloop;' +
+    '\nother load: highest share of the machine\'s CPU used by other processes during a measured phase.');
   if (config.json) {
     fs.writeFileSync(config.json, JSON.stringify({ machine: info, config, unavailable, results, rows: rows.map((r) => ({
       scenario: r.scenario.name, n: r.n, variants: r.variants })) }, null, 2));
