@@ -100,10 +100,13 @@ int LoadGenerator::run() {
     nowNs_ = monotonicNs();
     for (int i = 0; i < n; ++i) {
       if (events[i].data.u64 == kCommandTag) {
-        if (!commands_.fill()) quit_ = true;
+        const bool open = commands_.fill();
         std::string line;
         while (commands_.nextLine(line)) handleCommand(line);
-        if (quit_ && commands_.closed()) reason = "command pipe closed";
+        if (!open && !quit_) {
+          quit_ = true;
+          reason = "command pipe closed";
+        }
         continue;
       }
       onEvent(static_cast<std::uint32_t>(events[i].data.u64), events[i].events);

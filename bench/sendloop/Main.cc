@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "sio_sendloop: unknown argument %s\n"
                  "usage: sio_sendloop [--port 0] [--host 127.0.0.1] [--pad 68] [--event m]\n"
-                 "       [--max-connections 20000] [--max-ms T]\n",
+                 "       [--max-connections 16000] [--max-ms T]\n",
                  unknown.c_str());
     return 2;
   }

@@ -17,7 +17,7 @@ struct SendLoopOptions {
   std::uint16_t port = 0;  // 0: any free port, reported in the "listening" line.
   std::uint32_t pad = 68;  // Length of the "pad" string; 68 makes a 100-byte frame at 4-digit seqs.
   std::string event = "m";
-  std::uint32_t maxConnections = 20000;
+  std::uint32_t maxConnections = 16000;
   std::int64_t maxMs = 1800000;  // Hard cap on the program's lifetime.
 };
 
