@@ -12,7 +12,7 @@
  *   node bench/broadcast.bench.js [--quick] [--n 1000,5000,10000] [--frames 300000]
  *     [--messages M] [--rounds 2] [--variants stock,native,sendloop] [--pad 68]
  *     [--burst 10] [--json results.json] [--no-build]
- *     [--batch-us 0] [--quiet-wait 0] [--verbose]
+ *     [--batch-us 0] [--quiet-wait 0] [--markdown] [--verbose] [--from-json saved.json]
  *
  * Environment equivalents: SIO_BENCH_N, SIO_BENCH_FRAMES, SIO_BENCH_MESSAGES,
  * SIO_BENCH_ROUNDS, SIO_BENCH_VARIANTS. --frames is the number of delivered
@@ -41,7 +41,7 @@ function parseArgs(argv) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
     const name = a.slice(2);
-    if (['quick', 'no-build', 'verbose'].includes(name)) args[name] = true;
+    if (['quick', 'no-build', 'verbose', 'markdown'].includes(name)) args[name] = true;
     else if (i + 1 < argv.length) args[name] = argv[++i];
     else throw new Error(`${a} needs a value`);
   }
@@ -62,6 +62,7 @@ const config = {
   json: args.json || null,
   build: !args['no-build'],
   verbose: Boolean(args.verbose),
+  markdown: Boolean(args.markdown),
   binDir: args['bin-dir'] || path.join(root, 'build-cmake', 'release'),
   // Every wait is bounded; a stalled run fails instead of hanging.
   connectTimeoutMs: Number(args['connect-timeout-ms'] ?? 120000),
@@ -200,7 +201,10 @@ function nativeUnavailable() {
   try {
     mod = require('..');
   } catch (err) {
-    return `require('socket.io-native') failed: ${err.message.split('\n')[0]}`;
+    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(path.join(root, 'lib', 'index.js'))) {
+      return 'lib/index.js does not exist yet';
+    }
+    return `require('socket.io-native') failed: ${err.message.split('\n')[0].split(root).join('.')}`;
   }
   if (typeof mod.createAdapter !== 'function' || !mod.parser) {
     return 'lib/index.js does not export createAdapter and parser yet';
@@ -425,6 +429,17 @@ function table(rows, unavailable) {
         fmt(r.clientUsPerFrame, 2), fmt(100 * r.otherLoad, 0),
       ]);
     }
+    if (config.markdown) {
+      // For pasting into bench/RESULTS.md.
+      lines.push('');
+      lines.push(`| ${header.join(' | ')} |`);
+      lines.push(`|${header.map(() => '---').join('|')}|`);
+      for (const b of body) {
+        const cells = b.length > 2 ? b : [b[0], b[1], ...header.slice(2).map(() => '')];
+        lines.push(`| ${cells.join(' | ')} |`);
+      }
+      continue;
+    }
     const widths = header.map((h, i) => Math.max(h.length, ...body.filter((b) => b.length > 2).map((b) => b[i].length)));
     lines.push(header.map((h, i) => h.padEnd(widths[i])).join('  '));
     for (const b of body) {
@@ -437,6 +452,13 @@ function table(rows, unavailable) {
 // ---------------------------------------------------------------------------
 
 async function main() {
+  if (args['from-json']) {
+    // Re-render a saved run (e.g. as Markdown) without measuring again.
+    const saved = JSON.parse(fs.readFileSync(args['from-json'], 'utf8'));
+    config.ns = saved.config.ns;
+    console.log(table(summarize(saved.results, saved.config.variants), saved.unavailable));
+    return;
+  }
   buildPrograms();
   const unavailable = {};
   if (config.variants.includes('native')) {
