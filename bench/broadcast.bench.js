@@ -319,6 +319,7 @@ async function runOne(variant, n, round) {
   if (config.quietWait > 0) await waitQuiet(config.quietWait);
   const server = await startServer(variant, n);
   let loadgen = null;
+  const out = [];
   try {
     const listening = await server.next('listening', 30000);
     loadgen = new Child(`loadgen(${variant})`, path.join(config.binDir, 'sio_loadgen'), [
@@ -336,7 +337,6 @@ async function runOne(variant, n, round) {
     const warm = Math.max(5, Math.ceil(messagesFor(n, 1) / 10));
     target += warm;
     await phase(server, loadgen, target, warm, 1);
-    const out = [];
     for (const s of scenarios) {
       const m = messagesFor(n, s.burst);
       target += m;
@@ -352,7 +352,10 @@ async function runOne(variant, n, round) {
     }
     return out;
   } catch (err) {
-    return scenarios.map((s) => ({ variant, n, round, scenario: s.name, error: err.message }));
+    // Keep the scenarios that finished; the rest report the error.
+    const done = new Set(out.map((r) => r.scenario));
+    return [...out, ...scenarios.filter((s) => !done.has(s.name))
+      .map((s) => ({ variant, n, round, scenario: s.name, error: err.message }))];
   } finally {
     if (loadgen) await loadgen.stop();
     await server.stop();
