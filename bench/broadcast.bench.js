@@ -6,6 +6,7 @@
  *   stock     socket.io with its default adapter and parser
  *   native    socket.io with this package's adapter and parser
  *   sendloop  bench/sendloop: one send() per socket per message, the floor
+ *   control   (optional) stock again, as an A/A check of the machine's noise
  * with N clients held by bench/loadgen (sio_loadgen), which checks that every
  * client got every message once and in order.
  *
@@ -72,7 +73,7 @@ const config = {
   quietWait: Number(args['quiet-wait'] ?? 0),
 };
 for (const v of config.variants) {
-  if (!['stock', 'native', 'sendloop'].includes(v)) throw new Error(`unknown variant ${v}`);
+  if (!['stock', 'native', 'sendloop', 'control'].includes(v)) throw new Error(`unknown variant ${v}`);
 }
 for (const n of config.ns) {
   if (!(n > 0)) throw new Error(`bad N in ${config.ns}`);
@@ -287,7 +288,11 @@ async function startServer(variant, n) {
       '--pad', String(config.pad), '--max-connections', String(n + 64), '--max-ms', String(config.childMaxMs),
     ]);
   }
-  const [cmd, argv] = serverCommand([path.join(__dirname, 'broadcast-server.js'), '--variant', variant,
+  // "control" is stock run a second time under another name: an A/A
+  // comparison that shows how much two identical servers differ on this
+  // machine, i.e. the noise floor of the other ratios.
+  const serverVariant = variant === 'control' ? 'stock' : variant;
+  const [cmd, argv] = serverCommand([path.join(__dirname, 'broadcast-server.js'), '--variant', serverVariant,
     '--pad', String(config.pad), '--max-ms', String(config.childMaxMs)], n);
   return new Child(variant, cmd, argv);
 }
