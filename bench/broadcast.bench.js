@@ -231,6 +231,20 @@ function serverCommand(argv, n) {
   return ['prlimit', [`--nofile=${wanted}:${wanted}`, '--', process.execPath, ...argv]];
 }
 
+/** Why N clients cannot be run here (descriptor limits), or null. */
+function fileLimitProblem(n) {
+  const wanted = n + 256;
+  const hard = hardFileLimit();
+  if (hard >= wanted) return null;
+  try {
+    execFileSync('prlimit', [`--nofile=${wanted}:${wanted}`, '--', 'true'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return `needs ${wanted} file descriptors per process; the hard limit is ${hard} and cannot be raised ` +
+      '(raising it needs CAP_SYS_RESOURCE; or start the benchmark with a higher ulimit -Hn)';
+  }
+}
+
 function machine() {
   const cpus = os.cpus();
   return {
@@ -485,6 +499,16 @@ async function main() {
 
   const results = [];
   for (const n of config.ns) {
+    const problem = fileLimitProblem(n);
+    if (problem) {
+      console.log(`  N=${n}: skipped, ${problem}`);
+      for (let round = 0; round < config.rounds; round++) {
+        for (const v of variants) {
+          results.push(...scenarios.map((s) => ({ variant: v, n, round, scenario: s.name, error: problem })));
+        }
+      }
+      continue;
+    }
     for (let round = 0; round < config.rounds; round++) {
       for (const v of variants) {
         const t0 = Date.now();
