@@ -8,7 +8,7 @@
 
 #include "ClientConnection.h"
 #include "CommandReader.h"
-#include "CpuClock.h"
+#include "CpuSample.h"
 
 namespace sio::wsbench {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "CommandReader.h"
-#include "CpuClock.h"
+#include "CpuSample.h"
 #include "ServerConnection.h"
 
 namespace sio::wsbench {

@@ -1,4 +1,4 @@
-#include "CpuClock.h"
+#include "CpuSample.h"
 
 #include <sys/resource.h>
 #include <time.h>
