@@ -601,6 +601,12 @@ void LoadGenerator::handleCommand(const std::string& line) {
 }
 
 void LoadGenerator::checkPhase(std::int64_t nowNs) {
+  // A phase can only be judged once every client has joined or failed;
+  // before that, "all ready clients are done" would be vacuously true.
+  if (!connectReported_) {
+    lastFrameNs_ = nowNs;
+    return;
+  }
   if (phaseDone_ >= ready_) {
     reportPhase(false);
   } else if (nowNs - lastFrameNs_ > options_.stallMs * 1000000) {
