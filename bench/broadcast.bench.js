@@ -510,7 +510,10 @@ async function main() {
       continue;
     }
     for (let round = 0; round < config.rounds; round++) {
-      for (const v of variants) {
+      // A, B, C then C, B, A: a steady drift in the machine's speed then
+      // affects every variant alike instead of favouring the one that goes first.
+      const order = round % 2 === 0 ? variants : [...variants].reverse();
+      for (const v of order) {
         const t0 = Date.now();
         const out = await runOne(v, n, round);
         results.push(...out);
