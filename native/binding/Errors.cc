@@ -18,6 +18,9 @@ const char* messageOf(Status status) {
     case Status::UnknownSocket: return "unknown socket";
     case Status::UnknownRoom: return "unknown room";
     case Status::CapacityExceeded: return "capacity exceeded";
+    case Status::BadDescriptor: return "not an open socket descriptor";
+    case Status::UnknownConnection: return "unknown connection";
+    case Status::OutOfMemory: return "out of memory";
   }
   return "unknown error";
 }

@@ -24,6 +24,11 @@ enum class Status : std::uint8_t {
   UnknownSocket,
   UnknownRoom,
   CapacityExceeded,
+
+  // Broadcast fan-out.
+  BadDescriptor,         // register() got something that is not an open socket
+  UnknownConnection,     // a connection id that is not (or no longer) registered
+  OutOfMemory,           // a frame buffer could not be allocated
 };
 
 }  // namespace sio
