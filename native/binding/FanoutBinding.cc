@@ -121,7 +121,9 @@ class FanoutInstance {
       return;
     }
     napi_value result;
-    const napi_status status = napi_make_callback(env, asyncContext_, env.Undefined(),
+    // napi_make_callback needs an object as the receiver (it converts it
+    // with ToObject, which throws for undefined).
+    const napi_status status = napi_make_callback(env, asyncContext_, env.Global(),
                                                   onRemainder_.Value(), 2, argv, &result);
     if (status == napi_pending_exception) {
       // Nothing on the JS stack can catch it: report it as uncaught, like an
