@@ -9,7 +9,8 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
-const { WebSocketServer, WebSocket } = require('ws');
+const net = require('node:net');
+const { WebSocketServer, WebSocket, Sender } = require('ws');
 const binding = require('../lib/binding');
 const { descriptorOfWebSocket, isWebSocketIdle } = require('../lib/websocket-descriptor');
 
@@ -96,6 +97,8 @@ class Harness {
     await new Promise((resolve) => this.wss.close(resolve));
     // Let the sockets' close events run, which unregister them.
     for (let i = 0; i < 50 && this.connections.size > 0; i++) await turn();
+    // Every registration was undone: no duplicate descriptor is left open.
+    assert.strictEqual(fanout.stats().connections, 0);
   }
 }
 
@@ -285,6 +288,84 @@ test('churn: hundreds of clients come and go, each only ever gets its own frames
   if (process.env.SIO_FANOUT_DEBUG) console.log(harness.fdUses, fanout.stats());
   for (const c of live.values()) c.ws.close();
   await harness.close();
+});
+
+// Reads raw bytes from a plain TCP connection the fan-out writes to, and
+// compares them with what ws's Sender.frame builds for the same message (the
+// frame socket.io-adapter pre-encodes): same header, same payload bytes.
+test('native frames are byte for byte what ws builds', { skip, timeout: 60000 }, async () => {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise((resolve) => server.once('connection', resolve));
+  const client = net.connect(server.address().port, '127.0.0.1');
+  const chunks = [];
+  client.on('data', (chunk) => chunks.push(chunk));
+  const socket = await accepted;
+  const id = fanout.register(socket._handle.fd);
+  fanout.onRemainder(() => assert.fail('no remainder expected'));
+
+  // Lengths around each header form, and strings V8 must encode to UTF-8
+  // the way Buffer.from does (including a lone surrogate, which becomes U+FFFD).
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const alphabet = ['a', '"', '\\', 'é', '€', '😀', '\ud800', '\u0000'];
+  const lengths = [0, 1, 122, 123, 124, 125, 126, 127, 1000, 65532, 65533, 65534, 65535, 65536, 70000];
+  for (let i = 0; i < 40; i++) lengths.push(Math.floor(random() * 3000));
+  const expected = [];
+  const ids = Uint32Array.of(id);
+  const out = new Uint32Array(1);
+  for (const length of lengths) {
+    let packet = '';
+    let bytes = 0;
+    while (bytes < length - 4) {
+      const piece = alphabet[Math.floor(random() * alphabet.length)];
+      packet += piece;
+      bytes += Buffer.byteLength(piece);
+    }
+    if (bytes < length) packet += 'z'.repeat(length - bytes);
+    const asBuffer = random() < 0.3;
+    const attachments = random() < 0.3 ? [Buffer.alloc(Math.floor(random() * 300), 7)] : undefined;
+    assert.strictEqual(fanout.broadcast(asBuffer ? Buffer.from(packet) : packet, ids, 1, out, attachments), 0);
+    const frame = (data, opcode) => Buffer.concat(Sender.frame(data, {
+      fin: true, rsv1: false, opcode, mask: false, readOnly: false,
+    }));
+    expected.push(frame(Buffer.from('4' + packet), 1));
+    for (const attachment of attachments || []) expected.push(frame(attachment, 2));
+  }
+  fanout.flush();
+  const want = Buffer.concat(expected);
+  for (let i = 0; i < 1000 && Buffer.concat(chunks).length < want.length; i++) await turn();
+  assert.ok(Buffer.concat(chunks).equals(want));
+  assert.strictEqual(fanout.unregister(id), true);
+  client.destroy();
+  socket.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+test('a worker thread has its own fan-out and tears it down cleanly', { skip, timeout: 60000 }, async () => {
+  const { Worker } = require('node:worker_threads');
+  const code = `
+    const net = require('node:net');
+    const { fanout } = require(${JSON.stringify(require.resolve('../lib/binding'))}).addon;
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      net.connect(server.address().port, '127.0.0.1');
+    });
+    server.once('connection', (socket) => {
+      const id = fanout.register(socket._handle.fd);
+      fanout.onRemainder(() => {});
+      // Left corked on purpose: the worker ends with frames queued.
+      fanout.broadcast('2["bye"]', Uint32Array.of(id), 1, new Uint32Array(1));
+      process.exit(fanout.stats().connections === 1 ? 0 : 1);
+    });
+  `;
+  for (let i = 0; i < 3; i++) {
+    const worker = new Worker(code, { eval: true });
+    const exitCode = await new Promise((resolve, reject) => {
+      worker.once('exit', resolve);
+      worker.once('error', reject);
+    });
+    assert.strictEqual(exitCode, 0);
+  }
 });
 
 test('argument checks', { skip }, () => {
