@@ -336,6 +336,16 @@ test('native frames are byte for byte what ws builds', { skip, timeout: 60000 },
   const want = Buffer.concat(expected);
   for (let i = 0; i < 1000 && Buffer.concat(chunks).length < want.length; i++) await turn();
   assert.ok(Buffer.concat(chunks).equals(want));
+
+  // handBack: the corked frames come back unwritten and the connection is busy.
+  assert.strictEqual(fanout.broadcast('2["back"]', ids, 1, out), 0);
+  const back = fanout.handBack(id);
+  assert.ok(back.equals(Buffer.concat(Sender.frame(Buffer.from('42["back"]'), {
+    fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false,
+  }))));
+  assert.strictEqual(fanout.broadcast('2["busy"]', ids, 1, out), 1);
+  assert.strictEqual(out[0], id);
+  assert.strictEqual(fanout.setBusy(id, false), undefined);
   assert.strictEqual(fanout.unregister(id), true);
   client.destroy();
   socket.destroy();

@@ -163,6 +163,23 @@ Status FanOut::setBusy(std::uint32_t id, bool busy, Remainder& remainder,
   return Status::Ok;
 }
 
+bool FanOut::handBack(std::uint32_t id, Remainder& remainder) noexcept {
+  Connection* connection = table_.find(id);
+  if (connection == nullptr) return false;
+  connection->busy = true;
+  if (!connection->dirty || connection->queue.empty()) return false;
+  remainder.id = id;
+  remainder.offset = 0;
+  remainder.frames = std::move(connection->queue);
+  connection->queue.clear();
+  connection->queuedBytes = 0;
+  connection->dirty = false;
+  ++stats_.handedBack;
+  stats_.framesHanded += remainder.frames.size();
+  stats_.bytesHanded += remainder.bytes();
+  return true;
+}
+
 void FanOut::discardPending() noexcept {
   for (const std::uint32_t id : dirty_) {
     Connection* connection = table_.find(id);

@@ -44,6 +44,7 @@ class FanOut {
     std::uint64_t handedUnknown = 0;    // recipients handed to JS: id not registered
     std::uint64_t handedPartial = 0;    // remainders handed to JS: socket buffer full
     std::uint64_t handedError = 0;      // remainders handed to JS: write error (e.g. EPIPE)
+    std::uint64_t handedBack = 0;       // queues handed to JS unwritten by handBack()
     std::uint64_t framesHanded = 0;     // frame deliveries (whole or tail) in remainders
     std::uint64_t bytesHanded = 0;      // bytes in remainders
   };
@@ -86,6 +87,14 @@ class FanOut {
   // Going busy writes the queue first: corked frames were sent before
   // whatever JS is about to write, and must reach the socket first.
   Status setBusy(std::uint32_t id, bool busy, Remainder& remainder, bool& hasRemainder) noexcept;
+
+  // Marks a connection busy and moves its corked frames, unwritten, into
+  // `remainder` for JS to write. For when JS may already have bytes in flight
+  // on the socket that it did not announce beforehand (ws answers a client's
+  // ping with a pong on its own, and libuv may hold part of it): writing the
+  // corked frames natively could then land inside that frame. Returns whether
+  // there were frames.
+  bool handBack(std::uint32_t id, Remainder& remainder) noexcept;
 
   // Drops every corked frame without writing it (benchmarks, teardown).
   void discardPending() noexcept;

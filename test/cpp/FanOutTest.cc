@@ -358,6 +358,30 @@ TEST(FanOut, ChurnKeepsEveryConnectionsBytesItsOwn) {
   for (std::size_t i = 0; i < pairs.size(); ++i) EXPECT_EQ(pairs[i]->drain(), expected[i]);
 }
 
+TEST(FanOut, HandBackReturnsCorkedFramesUnwritten) {
+  FanOut fanout;
+  Pair a;
+  std::uint32_t id = 0;
+  ASSERT_EQ(fanout.add(a.server, id), Status::Ok);
+  FrameRef first = textFrame("2[\"one\"]");
+  FrameRef second = textFrame("2[\"two\"]");
+  broadcast(fanout, first, {id});
+  broadcast(fanout, second, {id});
+  FanOut::Remainder remainder;
+  ASSERT_TRUE(fanout.handBack(id, remainder));
+  EXPECT_EQ(bytesOf(remainder), bytesOf(first) + bytesOf(second));
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_TRUE(remainders.empty());
+  EXPECT_EQ(a.drain(), "");  // nothing was written natively
+  EXPECT_EQ(fanout.stats().writes, 0u);
+  // Busy now, even with nothing corked.
+  std::vector<std::uint32_t> handed;
+  EXPECT_EQ(broadcast(fanout, first, {id}, &handed), 1u);
+  FanOut::Remainder none;
+  EXPECT_FALSE(fanout.handBack(id, none));
+}
+
 TEST(FanOut, DiscardPendingDropsCorkedFrames) {
   FanOut fanout;
   Pair a;
