@@ -31,7 +31,6 @@ struct Connection {
   bool dirty = false;
   // Frames corked for this connection since the last flush, in order.
   std::vector<FrameRef> queue;
-  std::size_t queuedBytes = 0;
 };
 
 }  // namespace sio

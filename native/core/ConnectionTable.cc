@@ -51,7 +51,6 @@ Status ConnectionTable::add(int fd, std::uint32_t& id) noexcept {
   connection.busy = false;
   connection.dirty = false;
   connection.queue.clear();
-  connection.queuedBytes = 0;
   ++live_;
   id = connection.id;
   return Status::Ok;
@@ -64,7 +63,6 @@ Status ConnectionTable::remove(std::uint32_t id) noexcept {
   connection->fd = -1;
   connection->queue.clear();
   connection->queue.shrink_to_fit();
-  connection->queuedBytes = 0;
   connection->busy = false;
   // A connection still on the fan-out's dirty list is skipped there: the
   // list holds ids, and this id stops resolving right here.

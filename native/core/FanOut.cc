@@ -28,8 +28,6 @@ std::size_t FanOut::enqueue(std::span<const FrameRef> frames, std::span<const st
                             std::uint32_t* out) noexcept {
   ++stats_.broadcasts;
   stats_.recipients += ids.size();
-  std::size_t frameBytes = 0;
-  for (const FrameRef& frame : frames) frameBytes += frame.size();
 
   std::size_t handed = 0;
   for (const std::uint32_t id : ids) {
@@ -49,7 +47,6 @@ std::size_t FanOut::enqueue(std::span<const FrameRef> frames, std::span<const st
     // flush here could hand a remainder to JS after this recipient's frame had
     // already been reported for the standard path, reordering the stream.
     for (const FrameRef& frame : frames) connection->queue.push_back(frame);
-    connection->queuedBytes += frameBytes;
     stats_.framesQueued += frames.size();
     if (!connection->dirty) {
       connection->dirty = true;
@@ -121,7 +118,6 @@ bool FanOut::writeQueue(Connection& connection, Remainder& remainder) noexcept {
     connection.busy = true;
   }
   queue.clear();
-  connection.queuedBytes = 0;
   connection.dirty = false;
   return left;
 }
@@ -172,7 +168,6 @@ bool FanOut::handBack(std::uint32_t id, Remainder& remainder) noexcept {
   remainder.offset = 0;
   remainder.frames = std::move(connection->queue);
   connection->queue.clear();
-  connection->queuedBytes = 0;
   connection->dirty = false;
   ++stats_.handedBack;
   stats_.framesHanded += remainder.frames.size();
@@ -185,7 +180,6 @@ void FanOut::discardPending() noexcept {
     Connection* connection = table_.find(id);
     if (connection == nullptr) continue;
     connection->queue.clear();
-    connection->queuedBytes = 0;
     connection->dirty = false;
   }
   dirty_.clear();
