@@ -37,6 +37,11 @@ enum class Status : std::uint8_t {
 
   // Room registry, added at the end for the same reason.
   IdOutOfRange,          // an id of 2^31 or more, or far beyond the dense range in use
+
+  // Broadcast fan-out.
+  BadDescriptor,         // register() got something that is not an open socket
+  UnknownConnection,     // a connection id that is not (or no longer) registered
+  OutOfMemory,           // a frame buffer could not be allocated
 };
 
 }  // namespace sio
