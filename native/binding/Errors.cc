@@ -3,9 +3,8 @@
 #include <string>
 
 namespace sio::binding {
-namespace {
 
-const char* messageOf(Status status) {
+const char* statusMessage(Status status) {
   switch (status) {
     case Status::Ok: return "ok";
     case Status::UnknownPacketType: return "unknown packet type ";
@@ -18,9 +17,13 @@ const char* messageOf(Status status) {
     case Status::UnknownSocket: return "unknown socket";
     case Status::UnknownRoom: return "unknown room";
     case Status::CapacityExceeded: return "capacity exceeded";
+    case Status::CannotDecide: return "payload left to JSON.parse";
+    case Status::NeedMoreInput: return "header needs more input";
   }
   return "unknown error";
 }
+
+namespace {
 
 const char* codeOf(Status status) {
   switch (status) {
@@ -31,6 +34,8 @@ const char* codeOf(Status status) {
     case Status::IllegalPlaceholder:
     case Status::TooDeep:
     case Status::TooLarge:
+    case Status::CannotDecide:
+    case Status::NeedMoreInput:
       return "ERR_SOCKET_IO_PARSE";
     default:
       return "ERR_SOCKET_IO_NATIVE";
@@ -40,7 +45,7 @@ const char* codeOf(Status status) {
 }  // namespace
 
 Napi::Error toJsError(Napi::Env env, Status status, std::string_view detail) {
-  std::string message = messageOf(status);
+  std::string message = statusMessage(status);
   message.append(detail);
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("code", Napi::String::New(env, codeOf(status)));
