@@ -72,7 +72,8 @@ bool rootCanMatch(int type, char first) {
     case kAck:
     case kBinaryEvent:
     case kBinaryAck: return first == '[';
-    default: return false;  // DISCONNECT takes no payload; unknown types none
+    case kDisconnect: return false;  // DISCONNECT takes no payload
+    default: return false;           // unknown types take none either
   }
 }
 
