@@ -34,6 +34,9 @@ enum class Status : std::uint8_t {
   // The header parser was given a prefix of the packet and needs the rest.
   // Internal to the binding; never reaches JS.
   NeedMoreInput,
+
+  // Room registry, after the codec's additions for the same reason.
+  IdOutOfRange,          // an id of 2^31 or more, or far beyond the dense range in use
 };
 
 }  // namespace sio
