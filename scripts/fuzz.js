@@ -151,7 +151,7 @@ async function main() {
   }
   fs.writeFileSync(path.join(dir, 'runs', 'summary.json'), JSON.stringify(results, null, 2) + '\n');
 
-  console.log('\n| target | seconds | executions | exec/s | new units | cov | ft | peak RSS MB | result |');
+  console.log('\n| target | budget (s) | executions | exec/s | new units | cov | ft | peak RSS MB | result |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of results) {
     console.log(`| ${r.target} | ${r.seconds} | ${r.executions} | ${r.execPerSec} | ${r.newUnits} | ` +

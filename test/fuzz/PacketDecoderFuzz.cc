@@ -4,6 +4,7 @@
 //  - the header: status and fields are consistent with the text, a parse of
 //    any prefix either asks for more input or agrees with the full parse, and
 //    encoding the parsed header reproduces it;
+//  - JS Number <-> string conversions round-trip;
 //  - UTF-16 to UTF-8 matches a plain per-code-point conversion;
 //  - the JSON scanner agrees with ReferenceJson (an independent reader) on
 //    validity, on socket.io's payload rules and on the exact placeholder
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "FuzzCheck.h"
+#include "JsNumber.h"
 #include "JsonScanner.h"
 #include "PacketHeader.h"
 #include "PlaceholderList.h"
@@ -355,6 +357,27 @@ void checkPayload(JsonScanner& scanner, PlaceholderList& list, std::u16string_vi
   }
 }
 
+// Number <-> string as the header's numbers use them: String(x) is never
+// longer than the buffer the encoder gives it, and Number(String(x)) === x
+// for every finite double, as in JS. Number() of arbitrary text must only
+// not crash (its values are checked against V8 by the unit tests).
+void checkJsNumber(std::u16string_view text, const std::uint8_t* bytes, std::size_t size) {
+  (void)sio::JsNumber::fromString(text);
+  if (size < sizeof(double)) return;
+  double value = 0;
+  std::memcpy(&value, bytes, sizeof value);
+  char buffer[sio::JsNumber::kMaxStringLength + 1];
+  const std::size_t length = sio::JsNumber::toString(value, buffer);
+  SIO_FUZZ_CHECK(length > 0 && length <= sio::JsNumber::kMaxStringLength);
+  const std::u16string written(buffer, buffer + length);
+  const double back = sio::JsNumber::fromString(written);
+  if (std::isnan(value)) {
+    SIO_FUZZ_CHECK(std::isnan(back));
+  } else {
+    SIO_FUZZ_CHECK(back == value);  // -0 prints "0", and 0 == -0
+  }
+}
+
 JsonScanner& scannerFor(bool defaultLimits) {
   // Kept across inputs, like the binding's per-instance scanner, so that
   // reuse of warm buffers is exercised too.
@@ -388,6 +411,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       text.push_back(static_cast<char16_t>(packet[i] | (packet[i + 1] << 8)));
     }
   }
+
+  checkJsNumber(text, packet, packetSize);
 
   PacketHeader header;
   const Status status = PacketHeader::parse(text, true, maxAttachments, header);
