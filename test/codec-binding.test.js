@@ -117,6 +117,41 @@ test('randomized headers and payloads match socket.io-parser', { skip }, () => {
   assert.ok(decided > 19000, `decided ${decided}`);
 });
 
+test('randomized payload mutations: validation and placeholders match JSON.parse', { skip }, () => {
+  const random = rng(4242);
+  const pick = (list) => list[Math.floor(random() * list.length)];
+  const seeds = ['["a",1,{"b":[true,false,null,"x\\n\\u00e9"]},-0.5e3]', '{"a":{"b":[]}}', '"str\\"x"',
+    '[1e400]', '[]', '["connect"]', '[{"_placeholder":true,"num":0},{"k":[{"_placeholder":true}]}]',
+    '[1.5,2E+3,-0,0.0]'];
+  const alphabet = ['[', ']', '{', '}', '"', ',', ':', ' ', '\t', '\n', '\u2028', '\u00a0', '\ufeff',
+    '\\', 'u', '0', '1', '-', '+', '.', 'e', 't', 'r', 'n', 'f', 'a', 'l', 's', '\x00', '\x1f',
+    '\x7f', '\ud800', '\udc00', '\ud83d\ude00', '_placeholder'];
+  const out = new Float64Array(7);
+  for (let i = 0; i < 20000; i++) {
+    let payload = pick(seeds);
+    for (let k = 1 + Math.floor(random() * 3); k > 0; k--) {
+      const at = Math.floor(random() * (payload.length + 1));
+      const op = random();
+      if (op < 0.4) payload = payload.slice(0, at) + pick(alphabet) + payload.slice(at);
+      else if (op < 0.7) payload = payload.slice(0, at) + payload.slice(at + 1);
+      else payload = payload.slice(0, at) + pick(alphabet) + payload.slice(at + 1);
+    }
+    const type = pick([0, 1, 2, 3, 4, 5, 6]);
+    const str = `${type}${type >= 5 ? '1-' : ''}${payload}`;
+    assertSame(str);
+    if (codec.parseHeader(str, 10, out) !== 0 || out[6] >= str.length) continue;
+    let parsed;
+    try {
+      parsed = JSON.parse(str.slice(out[6]));
+    } catch {
+      assert.strictEqual(codec.findPlaceholders(str, out[6]), null, str);
+      continue;
+    }
+    const found = nativePlaceholderPaths(str, out[6]);
+    if (found !== null) assert.deepStrictEqual(found, jsPlaceholderPaths(parsed), str);
+  }
+});
+
 /** Paths of every object reconstructPacket would replace, in a JS walk. */
 function jsPlaceholderPaths(value, path = [], out = []) {
   if (!value || typeof value !== 'object') return out;
@@ -201,6 +236,18 @@ test('findPlaceholders on packets from socket.io-parser\'s Encoder', { skip }, (
     const expected = jsPlaceholderPaths(JSON.parse(str.slice(payloadBegin)));
     assert.deepStrictEqual(nativePlaceholderPaths(str, payloadBegin), expected, str);
   }
+});
+
+test('payloads beyond the native size limit are left to JS', { skip }, () => {
+  const big = `2["a","${'x'.repeat(codec.limits.maxPayloadBytes)}"]`;
+  assert.strictEqual(codec.validatePayload(big, 1, 2), codec.status.cannotDecide);
+  assert.strictEqual(codec.findPlaceholders(big, 1), null);
+  // Below the limit, a large payload is decided natively (and its buffers are
+  // released afterwards).
+  const large = `2["a","${'x'.repeat(2 << 20)}",{"_placeholder":true,"num":0}]`;
+  assert.strictEqual(codec.validatePayload(large, 1, 2), codec.status.ok);
+  assert.deepStrictEqual(codec.findPlaceholders(large, 1), [[2]]);
+  assert.deepStrictEqual(codec.findPlaceholders('2["a",{"_placeholder":true,"num":0}]', 1), [[1]]);
 });
 
 test('encodeHeader writes encodeAsString\'s prefix', { skip }, () => {

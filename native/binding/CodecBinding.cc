@@ -1,5 +1,24 @@
 // addon.codec: the packet codec core exposed to lib/parser.js.
 //
+//   parseHeader(str, maxAttachments, out: Float64Array(>= 7)) -> status
+//     ok: out = [type, attachments | -1, nspBegin | -1, nspEnd | -1,
+//                hasId (0/1), id (may be NaN), payloadBegin (== str.length
+//                when there is no payload)]
+//     unknownPacketType: out[0] holds the type for the message (NaN, 7-9)
+//   validatePayload(str, payloadBegin, type) -> status
+//     ok, invalidPayload, or cannotDecide (JSON.parse must decide)
+//   findPlaceholders(str, payloadBegin) -> Array<Array<string | number>> | null
+//     candidate placeholder paths in document order; null means "walk in JS"
+//     (invalid or undecidable JSON, limits, lone surrogates in keys)
+//   encodeHeader(type, attachments, nsp, id) -> encodeAsString's prefix
+//   errorMessage(code, type?) -> socket.io-parser's message
+//   status: { ok, unknownPacketType, illegalAttachments, tooManyAttachments,
+//             invalidPayload, illegalPlaceholder, cannotDecide }
+//   errors: { [code]: message }, limits: { maxPayloadBytes, maxDepth,
+//             maxPlaceholders }
+// Compare codes through `status` by name: their values follow the core's
+// Status enum, which other parts of the addon extend.
+//
 // The calls are designed around what crossing into native costs: arguments
 // are plain strings and numbers, results are a status number plus a
 // caller-owned Float64Array (no JS object is created per parseHeader call),
@@ -43,6 +62,7 @@ struct CodecState {
   std::size_t textCapacity = 0;
   JsonScanner scanner;
   PlaceholderList placeholders;
+  std::string nsp;
   std::string encoded;
 };
 
@@ -84,11 +104,40 @@ void releaseLargeText(CodecState& state) {
   }
 }
 
-// Reads (str, payloadBegin) and transcodes str[payloadBegin..] to UTF-8 in
-// the scanner's input buffer. Returns false on misuse (a TypeError is then
-// pending); sets `tooLarge` when the payload is beyond the scanner's limit.
-bool loadPayload(napi_env env, napi_value str, napi_value begin, CodecState& state,
-                 std::size_t& utf8Length, bool& sawLoneSurrogate, bool& tooLarge) {
+bool isHighSurrogate(char16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
+
+// UTF-8 length of UTF-16 text as V8 writes it (lone surrogates as U+FFFD).
+std::size_t utf8Length(const char16_t* text, std::size_t units) {
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < units; ++i) {
+    const char16_t c = text[i];
+    if (c < 0x80) {
+      bytes += 1;
+    } else if (c < 0x800) {
+      bytes += 2;
+    } else if (isHighSurrogate(c) && i + 1 < units && text[i + 1] >= 0xDC00 && text[i + 1] <= 0xDFFF) {
+      bytes += 4;
+      ++i;
+    } else {
+      bytes += 3;
+    }
+  }
+  return bytes;
+}
+
+// The payload of a packet as UTF-8 in the scanner's input buffer.
+struct Payload {
+  std::size_t begin = 0;
+  std::size_t length = 0;
+  bool tooLarge = false;
+};
+
+// Reads (str, payloadBegin) and puts str's UTF-8 form in the scanner's input
+// buffer. V8 writes the UTF-8 itself (one pass, its fast path for one-byte
+// strings; lone surrogates become U+FFFD); only the header before
+// payloadBegin is copied as UTF-16, to find where the payload starts in
+// bytes. Returns false on misuse (a TypeError is then pending).
+bool loadPayload(napi_env env, napi_value str, napi_value begin, CodecState& state, Payload& payload) {
   std::size_t length = 0;
   if (napi_get_value_string_utf16(env, str, nullptr, 0, &length) != napi_ok) {
     typeError(env, "str must be a string");
@@ -102,12 +151,39 @@ bool loadPayload(napi_env env, napi_value str, napi_value begin, CodecState& sta
   }
   const std::size_t payloadBegin = static_cast<std::size_t>(beginValue);
   // Every code unit is at least one UTF-8 byte.
-  tooLarge = length - payloadBegin > state.scanner.limits().maxBytes;
-  if (tooLarge) return true;
-  readWholeString(env, str, state, length);
-  const std::size_t units = length - payloadBegin;
-  char* utf8 = state.scanner.inputBuffer(Utf16ToUtf8::maxBytes(units));
-  utf8Length = Utf16ToUtf8::convert(state.text.get() + payloadBegin, units, utf8, sawLoneSurrogate);
+  payload.tooLarge = length - payloadBegin > state.scanner.limits().maxBytes;
+  if (payload.tooLarge) return true;
+
+  // The header and the first payload unit: a surrogate pair split by
+  // payloadBegin would be written by V8 as one 4-byte sequence.
+  const std::size_t headUnits = payloadBegin < length ? payloadBegin + 1 : payloadBegin;
+  const char16_t* head = state.prefix;
+  std::size_t copied = 0;
+  if (headUnits <= kPrefixUnits) {
+    napi_get_value_string_utf16(env, str, state.prefix, headUnits + 1, &copied);
+  } else {
+    readWholeString(env, str, state, copied);
+    head = state.text.get();
+  }
+  const bool splitPair = payloadBegin > 0 && payloadBegin < length && isHighSurrogate(head[payloadBegin - 1]);
+
+  if (splitPair) {
+    // Rare enough for the two-pass path: the payload alone, converted here.
+    std::size_t whole = 0;
+    readWholeString(env, str, state, whole);
+    const std::size_t units = length - payloadBegin;
+    char* utf8 = state.scanner.inputBuffer(Utf16ToUtf8::maxBytes(units));
+    bool lone = false;
+    payload.begin = 0;
+    payload.length = Utf16ToUtf8::convert(state.text.get() + payloadBegin, units, utf8, lone);
+  } else {
+    payload.begin = utf8Length(head, payloadBegin);
+    const std::size_t capacity = Utf16ToUtf8::maxBytes(length) + 1;
+    char* utf8 = state.scanner.inputBuffer(capacity);
+    std::size_t written = 0;
+    napi_get_value_string_utf8(env, str, utf8, capacity, &written);
+    payload.length = written - payload.begin;
+  }
   releaseLargeText(state);
   return true;
 }
@@ -167,21 +243,16 @@ napi_value findPlaceholders(napi_env env, napi_callback_info info) {
   napi_value argv[2] = {nullptr, nullptr};
   CodecState* state = stateOf(env, info, &argc, argv);
   if (state == nullptr) return nullptr;
-  std::size_t utf8Length = 0;
-  bool sawLoneSurrogate = false;
-  bool tooLarge = false;
-  if (!loadPayload(env, argv[0], argv[1], *state, utf8Length, sawLoneSurrogate, tooLarge)) {
-    return nullptr;
-  }
+  Payload payload;
+  if (!loadPayload(env, argv[0], argv[1], *state, payload)) return nullptr;
   Napi::Env napiEnv(env);
-  if (tooLarge) return napiEnv.Null();
+  if (payload.tooLarge) return napiEnv.Null();
   PlaceholderList& list = state->placeholders;
-  const Status status = state->scanner.findPlaceholdersInInput(utf8Length, list);
-  // A lone surrogate in a key became U+FFFD on the way to UTF-8: such a path
-  // would not match the JS key, so let JS walk the object instead.
-  if (status != Status::Ok || (sawLoneSurrogate && list.anyKeyContains("\xEF\xBF\xBD"))) {
-    return napiEnv.Null();
-  }
+  const Status status = state->scanner.findPlaceholdersInInput(payload.begin, payload.length, list);
+  // A lone surrogate in a key became U+FFFD on the way to UTF-8, and such a
+  // path would not match the JS key: when a key on a path holds U+FFFD
+  // (rarely a real one), let JS walk the object instead.
+  if (status != Status::Ok || list.anyKeyContains("\xEF\xBF\xBD")) return napiEnv.Null();
   Napi::Array result = Napi::Array::New(napiEnv, list.size());
   for (std::size_t i = 0; i < list.size(); ++i) {
     const PlaceholderList::Entry& entry = list.entry(i);
@@ -210,14 +281,10 @@ napi_value validatePayload(napi_env env, napi_callback_info info) {
   if (napi_get_value_double(env, argv[2], &type) != napi_ok) {
     return typeError(env, "validatePayload(str: string, payloadBegin: number, type: number)");
   }
-  std::size_t utf8Length = 0;
-  bool sawLoneSurrogate = false;
-  bool tooLarge = false;
-  if (!loadPayload(env, argv[0], argv[1], *state, utf8Length, sawLoneSurrogate, tooLarge)) {
-    return nullptr;
-  }
-  if (tooLarge) return statusValue(env, Status::CannotDecide);
-  return statusValue(env, state->scanner.validateInput(utf8Length, type));
+  Payload payload;
+  if (!loadPayload(env, argv[0], argv[1], *state, payload)) return nullptr;
+  if (payload.tooLarge) return statusValue(env, Status::CannotDecide);
+  return statusValue(env, state->scanner.validateInput(payload.begin, payload.length, type));
 }
 
 bool isNullish(napi_env env, napi_value value) {
@@ -242,7 +309,8 @@ napi_value encodeHeader(napi_env env, napi_callback_info info) {
   if (type == 5 || type == 6) {
     if (napi_get_value_double(env, argv[1], &attachments) != napi_ok) return typeError(env, kUsage);
   }
-  std::string nsp;
+  std::string& nsp = state->nsp;
+  nsp.clear();
   if (!isNullish(env, argv[2])) {
     std::size_t length = 0;
     if (napi_get_value_string_utf8(env, argv[2], nullptr, 0, &length) != napi_ok) {

@@ -127,6 +127,14 @@ bool JsNumber::isWhiteSpace(char16_t c) {
 }
 
 double JsNumber::fromString(std::u16string_view text) {
+  // Fast path for what real headers hold (attachment counts, ack ids): up to
+  // 15 ASCII digits, which a double represents exactly.
+  if (!text.empty() && text.size() <= 15) {
+    std::uint64_t value = 0;
+    std::size_t i = 0;
+    while (i < text.size() && isDigit(text[i])) value = value * 10 + (text[i++] - u'0');
+    if (i == text.size()) return static_cast<double>(value);
+  }
   std::size_t begin = 0;
   std::size_t end = text.size();
   while (begin < end && isWhiteSpace(text[begin])) ++begin;

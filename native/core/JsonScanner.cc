@@ -72,10 +72,12 @@ bool rootCanMatch(int type, char first) {
     case kAck:
     case kBinaryEvent:
     case kBinaryAck: return first == '[';
-    case kDisconnect: return false;  // DISCONNECT takes no payload
-    default: return false;           // unknown types take none either
+    case kDisconnect: return false;  // a DISCONNECT packet takes no payload
+    default: return false;           // unknown types have no valid payload
   }
 }
+
+constexpr std::uint64_t kTapeValueMask = 0x00FFFFFFFFFFFFFFULL;
 
 bool isNumber(simdjson::dom::element_type type) {
   return type == simdjson::dom::element_type::INT64 ||
@@ -83,30 +85,30 @@ bool isNumber(simdjson::dom::element_type type) {
          type == simdjson::dom::element_type::DOUBLE;
 }
 
-double toDouble(simdjson::dom::element element) {
-  switch (element.type()) {
-    case simdjson::dom::element_type::INT64: return static_cast<double>(element.get_int64().value_unsafe());
-    case simdjson::dom::element_type::UINT64: return static_cast<double>(element.get_uint64().value_unsafe());
-    default: return element.get_double().value_unsafe();
-  }
-}
-
 }  // namespace
 
 struct JsonScanner::Impl {
   simdjson::dom::parser parser;
+  simdjson::dom::document doc;
   simdjson::dom::element root;
   std::unique_ptr<char[]> input;
   std::size_t inputCapacity = 0;
 
-  // The walk is iterative so that no input can exhaust the native stack.
+  // The placeholder walk reads the document's tape directly (its layout is
+  // simdjson's documented tape format; the version is pinned in
+  // package.json). The tape gives what the element API does not: positions,
+  // so whole subtrees without a "_placeholder" string can be skipped in one
+  // step. Frames make the walk iterative, so no input can exhaust the stack.
   struct Frame {
     bool isArray;
-    simdjson::dom::array::iterator arrayAt, arrayEnd;
-    simdjson::dom::object::iterator objectAt, objectEnd;
-    std::uint64_t index;
+    std::size_t at;        // tape index of the next child (of the next key)
+    std::size_t close;     // tape index of the closing bracket
+    std::uint64_t index;   // current child of an array
+    std::uint64_t next;    // next child of an array
+    std::string_view key;  // current child of an object
   };
   std::vector<Frame> frames;
+  std::vector<std::size_t> candidates;  // tape indexes of "_placeholder" strings
   std::vector<PlaceholderList::Step> path;
 
   explicit Impl(std::size_t maxBytes) : parser(maxBytes) {}
@@ -122,7 +124,7 @@ JsonScanner::~JsonScanner() = default;
 char* JsonScanner::inputBuffer(std::size_t capacity) {
   if (impl_->inputCapacity < capacity || !impl_->input) {
     // Uninitialized on purpose: the caller overwrites what it uses, and
-    // the padding is never interpreted, only read.
+    // parse() zeroes the padding after the payload.
     impl_->input.reset(new char[capacity + kPadding]);
     impl_->inputCapacity = capacity;
   }
@@ -136,10 +138,11 @@ void JsonScanner::releaseLargeBuffers() {
   }
   if (impl_->parser.capacity() > kRetainBytes) {
     impl_->parser = simdjson::dom::parser(limits_.maxBytes);
+    impl_->doc = simdjson::dom::document();
   }
 }
 
-Status JsonScanner::parse(std::size_t length) {
+Status JsonScanner::parse(std::size_t begin, std::size_t length) {
   if (length > limits_.maxBytes) return Status::CannotDecide;
   simdjson::dom::parser& parser = impl_->parser;
   if (parser.capacity() < length || parser.max_depth() != limits_.maxDepth) {
@@ -148,8 +151,9 @@ Status JsonScanner::parse(std::size_t length) {
       return Status::CannotDecide;
     }
   }
-  std::memset(impl_->input.get() + length, 0, kPadding);
-  auto result = parser.parse(impl_->input.get(), length, false);
+  char* text = impl_->input.get() + begin;
+  std::memset(text + length, 0, kPadding);
+  auto result = parser.parse_into_document(impl_->doc, text, length, false);
   if (result.error() != simdjson::SUCCESS) return statusOf(result.error());
   impl_->root = result.value_unsafe();
   return Status::Ok;
@@ -157,18 +161,18 @@ Status JsonScanner::parse(std::size_t length) {
 
 Status JsonScanner::validate(std::string_view json, double packetType) {
   std::memcpy(inputBuffer(json.size()), json.data(), json.size());
-  return validateInput(json.size(), packetType);
+  return validateInput(0, json.size(), packetType);
 }
 
-Status JsonScanner::validateInput(std::size_t length, double packetType) {
-  const char* text = impl_->input.get();
+Status JsonScanner::validateInput(std::size_t begin, std::size_t length, double packetType) {
+  const char* text = impl_->input.get() + begin;
   std::size_t first = 0;
   while (first < length && isJsonSpace(text[first])) ++first;
   if (first == length || !canStartValue(text[first])) return Status::InvalidPayload;
   const int type = typeCode(packetType);
   if (!rootCanMatch(type, text[first])) return Status::InvalidPayload;
 
-  Status status = parse(length);
+  Status status = parse(begin, length);
   if (status == Status::Ok && type != kConnect && type != kConnectError) {
     // EVENT and ACK kinds: the root is an array (checked above). Events also
     // need a first element that is a number or a non-reserved string.
@@ -196,94 +200,132 @@ Status JsonScanner::validateInput(std::size_t length, double packetType) {
 
 Status JsonScanner::findPlaceholders(std::string_view json, PlaceholderList& out) {
   std::memcpy(inputBuffer(json.size()), json.data(), json.size());
-  return findPlaceholdersInInput(json.size(), out);
+  return findPlaceholdersInInput(0, json.size(), out);
 }
 
-Status JsonScanner::findPlaceholdersInInput(std::size_t length, PlaceholderList& out) {
+Status JsonScanner::findPlaceholdersInInput(std::size_t begin, std::size_t length,
+                                            PlaceholderList& out) {
   out.clear();
-  const char* text = impl_->input.get();
+  const char* text = impl_->input.get() + begin;
   std::size_t first = 0;
   while (first < length && isJsonSpace(text[first])) ++first;
   if (first == length || !canStartValue(text[first])) return Status::InvalidPayload;
-  Status status = parse(length);
+  Status status = parse(begin, length);
   if (status != Status::Ok) {
     releaseLargeBuffers();
     return status;
   }
 
-  using simdjson::dom::element;
-  using simdjson::dom::element_type;
+  const std::uint64_t* tape = impl_->doc.tape.get();
+  const std::uint8_t* strings = impl_->doc.string_buf.get();
+  auto typeAt = [&](std::size_t i) { return static_cast<char>(tape[i] >> 56); };
+  auto stringAt = [&](std::size_t i) {
+    const std::size_t offset = static_cast<std::size_t>(tape[i] & kTapeValueMask);
+    std::uint32_t length;
+    std::memcpy(&length, strings + offset, sizeof length);
+    return std::string_view(reinterpret_cast<const char*>(strings + offset + sizeof length), length);
+  };
+  // The tape index after the value at i: containers store it, numbers take
+  // two entries.
+  auto after = [&](std::size_t i) -> std::size_t {
+    switch (typeAt(i)) {
+      case '[':
+      case '{': return static_cast<std::uint32_t>(tape[i]);
+      case 'l':
+      case 'u':
+      case 'd': return i + 2;
+      default: return i + 1;
+    }
+  };
+
+  // Entry 0 is the root marker, whose value is the index of the final one;
+  // the root value starts at 1.
+  const std::size_t tapeEnd = static_cast<std::size_t>(tape[0] & kTapeValueMask);
+  auto& candidates = impl_->candidates;
+  candidates.clear();
+  for (std::size_t i = 1; i < tapeEnd;) {
+    const char type = typeAt(i);
+    if (type == '"' && stringAt(i) == "_placeholder") candidates.push_back(i);
+    i += (type == 'l' || type == 'u' || type == 'd') ? 2 : 1;
+  }
+
   auto& frames = impl_->frames;
   auto& path = impl_->path;
   frames.clear();
-  path.clear();
+  std::size_t nextCandidate = 0;
 
-  // Visits one value: records it when it is a placeholder candidate, and
-  // pushes a frame when the walk must descend into it. `path` holds the steps
-  // to the value. Returns false when a limit is hit.
-  auto visit = [&](element value) -> bool {
-    const element_type type = value.type();
-    if (type == element_type::ARRAY) {
-      simdjson::dom::array array = value.get_array().value_unsafe();
-      frames.push_back(Impl::Frame{true, array.begin(), array.end(), {}, {}, 0});
+  // Visits the container at tape index i: skips it when no "_placeholder"
+  // string lies inside, records it when it is a candidate, and pushes a frame
+  // when the walk must descend. Returns false when a limit is hit.
+  auto visit = [&](std::size_t i) -> bool {
+    const std::size_t close = static_cast<std::uint32_t>(tape[i]) - 1;
+    // The walk moves forward through the tape, so candidates before this
+    // container are behind it for good.
+    while (nextCandidate < candidates.size() && candidates[nextCandidate] < i) ++nextCandidate;
+    if (nextCandidate == candidates.size() || candidates[nextCandidate] > close) return true;
+    if (typeAt(i) == '[') {
+      frames.push_back(Impl::Frame{true, i + 1, close, 0, 0, {}});
       return true;
     }
-    if (type != element_type::OBJECT) return true;
-    simdjson::dom::object object = value.get_object().value_unsafe();
     bool anyTrue = false;
     bool lastTrue = false;
     bool hasNum = false;
     double num = 0;
-    for (auto field : object) {
-      if (field.key == "_placeholder") {
-        lastTrue = field.value.type() == element_type::BOOL && field.value.get_bool().value_unsafe();
+    for (std::size_t k = i + 1; k < close;) {
+      const std::string_view key = stringAt(k);
+      const std::size_t value = k + 1;
+      if (key == "_placeholder") {
+        lastTrue = typeAt(value) == 't';
         anyTrue = anyTrue || lastTrue;
-      } else if (field.key == "num") {
-        hasNum = isNumber(field.value.type());
-        num = hasNum ? toDouble(field.value) : 0;
+      } else if (key == "num") {
+        const char type = typeAt(value);
+        hasNum = type == 'l' || type == 'u' || type == 'd';
+        if (type == 'l') {
+          std::int64_t n;
+          std::memcpy(&n, &tape[value + 1], sizeof n);
+          num = static_cast<double>(n);
+        } else if (type == 'u') {
+          num = static_cast<double>(tape[value + 1]);
+        } else if (type == 'd') {
+          std::memcpy(&num, &tape[value + 1], sizeof num);
+        }
       }
+      k = after(value);
     }
     if (anyTrue) {
       if (out.size() >= limits_.maxPlaceholders ||
-          out.totalSteps() + path.size() > limits_.maxPathSteps) {
+          out.totalSteps() + frames.size() > limits_.maxPathSteps) {
         return false;
+      }
+      path.clear();
+      for (const Impl::Frame& frame : frames) {
+        path.push_back(PlaceholderList::Step{frame.key, frame.index, frame.isArray});
       }
       out.add(path.data(), path.size(), hasNum, num);
     }
-    if (!lastTrue) frames.push_back(Impl::Frame{false, {}, {}, object.begin(), object.end(), 0});
+    if (!lastTrue) frames.push_back(Impl::Frame{false, i + 1, close, 0, 0, {}});
     return true;
   };
 
-  bool withinLimits = visit(impl_->root);
+  bool withinLimits = true;
+  if (typeAt(1) == '[' || typeAt(1) == '{') withinLimits = visit(1);
   while (withinLimits && !frames.empty()) {
     Impl::Frame& frame = frames.back();
-    // The frame at depth d owns path step d (once it has a current child).
-    const std::size_t depth = frames.size() - 1;
-    element child;
-    if (frame.isArray) {
-      if (frame.arrayAt == frame.arrayEnd) {
-        frames.pop_back();
-        path.resize(depth);
-        continue;
-      }
-      child = *frame.arrayAt;
-      ++frame.arrayAt;
-      path.resize(depth);
-      path.push_back(PlaceholderList::Step{{}, frame.index++, true});
-    } else {
-      if (frame.objectAt == frame.objectEnd) {
-        frames.pop_back();
-        path.resize(depth);
-        continue;
-      }
-      const simdjson::dom::key_value_pair field = *frame.objectAt;
-      ++frame.objectAt;
-      child = field.value;
-      path.resize(depth);
-      path.push_back(PlaceholderList::Step{field.key, 0, false});
+    if (frame.at >= frame.close) {
+      frames.pop_back();
+      continue;
     }
-    // `frame` may dangle after visit() grows the vector: do not touch it.
-    withinLimits = visit(child);
+    std::size_t child = frame.at;
+    if (frame.isArray) {
+      frame.index = frame.next++;
+    } else {
+      frame.key = stringAt(child);
+      ++child;
+    }
+    frame.at = after(child);
+    // `frame` may dangle once visit() grows the vector: not touched after.
+    const char type = typeAt(child);
+    if (type == '[' || type == '{') withinLimits = visit(child);
   }
   if (!withinLimits) {
     out.clear();

@@ -25,8 +25,13 @@ namespace sio {
 // into) is reported as InvalidPayload.
 class JsonScanner {
  public:
+  // simdjson's document takes about 14 bytes per input byte (tape, string
+  // buffer, structural indexes) and the binding's UTF-8 buffer up to 3 more,
+  // so maxBytes bounds a call's memory to roughly 17 x maxBytes; buffers above
+  // 1 MiB are released after the call that needed them. socket.io's default
+  // maxHttpBufferSize is 1 MB, so larger payloads are rare: JS handles them.
   struct Limits {
-    std::size_t maxBytes = std::size_t{64} << 20;
+    std::size_t maxBytes = std::size_t{4} << 20;
     std::size_t maxDepth = 1024;
     std::size_t maxPlaceholders = 1024;  // more candidates: CannotDecide
     std::size_t maxPathSteps = 65536;    // summed over all candidates
@@ -45,13 +50,14 @@ class JsonScanner {
   const Limits& limits() const { return limits_; }
 
   // A buffer of at least `capacity` + kPadding bytes, kept between calls, that
-  // the caller may fill with the payload and then pass by length to the
-  // *Input methods: the binding transcodes a JS string straight into it.
+  // the caller may fill and then hand to the *Input methods as the payload's
+  // [begin, begin + length) range: the binding has V8 write a whole packet
+  // string into it as UTF-8 and points past the header.
   char* inputBuffer(std::size_t capacity);
 
   // socket.io-parser's Decoder.isPayloadValid(type, JSON.parse(payload)),
   // where a JSON syntax error makes the payload invalid.
-  Status validateInput(std::size_t length, double packetType);
+  Status validateInput(std::size_t begin, std::size_t length, double packetType);
   Status validate(std::string_view json, double packetType);
 
   // Every object whose "_placeholder" key is `true` (any occurrence, so the
@@ -61,12 +67,12 @@ class JsonScanner {
   // whose effective (last) "_placeholder" is true, as reconstructPacket does
   // not, and descends into everything else, overridden duplicates included,
   // so no placeholder JSON.parse would keep is ever missed.
-  Status findPlaceholdersInInput(std::size_t length, PlaceholderList& out);
+  Status findPlaceholdersInInput(std::size_t begin, std::size_t length, PlaceholderList& out);
   Status findPlaceholders(std::string_view json, PlaceholderList& out);
 
  private:
   struct Impl;
-  Status parse(std::size_t length);
+  Status parse(std::size_t begin, std::size_t length);
   void releaseLargeBuffers();
 
   Limits limits_;
