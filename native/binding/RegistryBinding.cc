@@ -1,5 +1,6 @@
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -24,7 +25,25 @@ class RegistryBinding : public Napi::ObjectWrap<RegistryBinding> {
   explicit RegistryBinding(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<RegistryBinding>(info) {}
 
+  ~RegistryBinding() override {
+    if (reported_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_);
+  }
+
  private:
+  // Tells V8 about the native memory held, so that a registry weighs on
+  // garbage collection decisions as much as the JS Maps it replaces. Only
+  // changes of a megabyte or more are reported, which keeps the call out of
+  // the per-operation cost.
+  void reportMemory(Napi::Env env) {
+    const auto now = static_cast<std::int64_t>(registry_.memoryUsage());
+    const std::int64_t change = now - reported_;
+    if (change >= kReportStep || change <= -kReportStep) {
+      Napi::MemoryManagement::AdjustExternalMemory(env, change);
+      reported_ = now;
+    }
+  }
+  static constexpr std::int64_t kReportStep = 1 << 20;
+
   Napi::Value addSocket(const Napi::CallbackInfo& info);
   Napi::Value add(const Napi::CallbackInfo& info);
   Napi::Value del(const Napi::CallbackInfo& info);
@@ -43,6 +62,7 @@ class RegistryBinding : public Napi::ObjectWrap<RegistryBinding> {
   Napi::Value roomCount(const Napi::CallbackInfo& info);
 
   RoomRegistry registry_;
+  std::int64_t reported_ = 0;
 };
 
 // Reads a non-negative integer argument no larger than `max`. On failure a
@@ -111,6 +131,7 @@ Napi::Value RegistryBinding::addSocket(const Napi::CallbackInfo& info) {
     toJsError(info.Env(), status).ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
+  reportMemory(info.Env());
   return Napi::Boolean::New(info.Env(), created);
 }
 
@@ -126,6 +147,7 @@ Napi::Value RegistryBinding::add(const Napi::CallbackInfo& info) {
     toJsError(info.Env(), status).ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
+  reportMemory(info.Env());
   return Napi::Number::New(info.Env(), flags);
 }
 
@@ -135,7 +157,9 @@ Napi::Value RegistryBinding::del(const Napi::CallbackInfo& info) {
   if (!readId(info, 0, "socket", &socket) || !readId(info, 1, "room", &room)) {
     return info.Env().Undefined();
   }
-  return Napi::Number::New(info.Env(), registry_.del(socket, room));
+  const std::uint32_t flags = registry_.del(socket, room);
+  reportMemory(info.Env());
+  return Napi::Number::New(info.Env(), flags);
 }
 
 Napi::Value RegistryBinding::delAll(const Napi::CallbackInfo& info) {
@@ -144,13 +168,17 @@ Napi::Value RegistryBinding::delAll(const Napi::CallbackInfo& info) {
   if (!readId(info, 0, "socket", &socket) || !readIds(info, 1, "out", &out)) {
     return info.Env().Undefined();
   }
-  return listed(info.Env(), registry_.delAll(socket, out), out.size());
+  const std::size_t needed = registry_.delAll(socket, out);
+  reportMemory(info.Env());
+  return listed(info.Env(), needed, out.size());
 }
 
 Napi::Value RegistryBinding::removeSocket(const Napi::CallbackInfo& info) {
   std::uint32_t socket = 0;
   if (!readId(info, 0, "socket", &socket)) return info.Env().Undefined();
-  return Napi::Boolean::New(info.Env(), registry_.removeSocket(socket));
+  const bool existed = registry_.removeSocket(socket);
+  reportMemory(info.Env());
+  return Napi::Boolean::New(info.Env(), existed);
 }
 
 Napi::Value RegistryBinding::hasSocket(const Napi::CallbackInfo& info) {
@@ -210,10 +238,13 @@ Napi::Value RegistryBinding::recipients(const Napi::CallbackInfo& info) {
   std::span<std::uint32_t> out;
   std::uint32_t nRooms = 0;
   std::uint32_t nExcept = 0;
-  if (!readIds(info, 0, "rooms", &rooms) ||
-      !readInt(info, 1, "nRooms", static_cast<double>(rooms.size()), &nRooms) ||
+  // Counts are capped like ids, so that they always fit in 32 bits.
+  auto countLimit = [](std::span<std::uint32_t> ids) {
+    return static_cast<double>(std::min<std::size_t>(ids.size(), RoomRegistry::kMaxId));
+  };
+  if (!readIds(info, 0, "rooms", &rooms) || !readInt(info, 1, "nRooms", countLimit(rooms), &nRooms) ||
       !readIds(info, 2, "except", &except) ||
-      !readInt(info, 3, "nExcept", static_cast<double>(except.size()), &nExcept) ||
+      !readInt(info, 3, "nExcept", countLimit(except), &nExcept) ||
       !readIds(info, 4, "out", &out)) {
     return info.Env().Undefined();
   }
