@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -401,14 +402,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   SIO_FUZZ_CHECK(header.hasId == hasId && (!hasId || header.id == id));
   SIO_FUZZ_CHECK(header.payloadBegin == payloadBegin);
 
-  // Payload, as UTF-8 (the packet already is).
+  // Payload: the whole packet (already UTF-8) in the scanner's buffer with
+  // the payload after the header, as the binding lays it out, or, for some
+  // inputs, the payload alone through the string_view calls.
   JsonScanner& scanner = scannerFor(in.smallBelow(4));
+  const bool inPlace = in.flag();
   const std::string_view payload = std::string_view(packet).substr(payloadBegin);
-  const Status valid = scanner.validate(payload, header.type);
+  auto load = [&] { std::memcpy(scanner.inputBuffer(packet.size()), packet.data(), packet.size()); };
+  if (inPlace) load();
+  const Status valid = inPlace ? scanner.validateInput(payloadBegin, payload.size(), header.type)
+                               : scanner.validate(payload, header.type);
   SIO_FUZZ_CHECK(valid == (expectValid ? Status::Ok : Status::InvalidPayload));
 
   static PlaceholderList list;
-  const Status found = scanner.findPlaceholders(payload, list);
+  if (inPlace) load();
+  const Status found = inPlace ? scanner.findPlaceholdersInInput(payloadBegin, payload.size(), list)
+                               : scanner.findPlaceholders(payload, list);
   std::size_t steps = 0;
   for (const auto& p : expected.placeholders) steps += p.path.size();
   const JsonScanner::Limits& limits = scanner.limits();

@@ -193,8 +193,8 @@ std::string referenceUtf8(std::u16string_view units, bool& lone) {
   return out;
 }
 
-// Transcodes like the binding's loadPayload, straight into the scanner's
-// buffer, and checks the result against referenceUtf8.
+// Transcodes into the scanner's buffer and checks the result against
+// referenceUtf8.
 std::size_t transcode(JsonScanner& scanner, std::u16string_view units) {
   char* buffer = scanner.inputBuffer(sio::Utf16ToUtf8::maxBytes(units.size()));
   bool lone = false;
@@ -205,6 +205,35 @@ std::size_t transcode(JsonScanner& scanner, std::u16string_view units) {
   SIO_FUZZ_CHECK(lone == referenceLone);
   SIO_FUZZ_CHECK(std::string_view(buffer, length) == expected);
   return length;
+}
+
+// Where the payload lies in the scanner's input buffer.
+struct Loaded {
+  std::size_t begin = 0;
+  std::size_t length = 0;
+};
+
+// Fills the scanner's buffer as the binding's loadPayload does: the whole
+// packet's UTF-8 (V8 writes it; Utf16ToUtf8 writes the same bytes) with the
+// payload starting after the header's bytes, or the payload alone when
+// payloadBegin follows a high surrogate (V8 would join a pair across it).
+// Checks the binding's premise that the payload's bytes are then exactly the
+// payload's own UTF-8.
+Loaded loadPacket(JsonScanner& scanner, std::u16string_view text, std::size_t payloadBegin) {
+  const std::u16string_view payload = text.substr(payloadBegin);
+  const bool splitPair = payloadBegin > 0 && payloadBegin < text.size() &&
+                         text[payloadBegin - 1] >= 0xD800 && text[payloadBegin - 1] <= 0xDBFF;
+  if (splitPair) return Loaded{0, transcode(scanner, payload)};
+  const std::size_t total = transcode(scanner, text);
+  bool lone = false;
+  Loaded loaded;
+  loaded.begin = referenceUtf8(text.substr(0, payloadBegin), lone).size();
+  SIO_FUZZ_CHECK(loaded.begin <= total);
+  loaded.length = total - loaded.begin;
+  const std::string expected = referenceUtf8(payload, lone);
+  SIO_FUZZ_CHECK(std::string_view(scanner.inputBuffer(total) + loaded.begin, loaded.length) ==
+                 expected);
+  return loaded;
 }
 
 // socket.io-parser's isPayloadValid on the value JSON.parse would return.
@@ -278,20 +307,24 @@ void referencePlaceholders(const ReferenceJson& json, std::size_t index,
 // Runs validate and findPlaceholders on one payload (the scanner's input
 // buffer is refilled before each call, as the binding does) and checks both
 // against the reference reader.
-void checkPayload(JsonScanner& scanner, PlaceholderList& list, std::u16string_view units,
-                  std::string_view rawBytes, bool useRaw, double type) {
-  auto load = [&]() -> std::size_t {
-    if (!useRaw) return transcode(scanner, units);
-    std::memcpy(scanner.inputBuffer(rawBytes.size()), rawBytes.data(), rawBytes.size());
-    return rawBytes.size();
+// With `raw` empty the packet is `text` as a JS string; otherwise `raw` holds
+// the packet's bytes as they came (header bytes included, so a scanner that
+// looked before the payload would see them) and may be invalid UTF-8.
+void checkPayload(JsonScanner& scanner, PlaceholderList& list, std::u16string_view text,
+                  std::size_t payloadBegin, std::string_view raw, double type) {
+  auto load = [&]() -> Loaded {
+    if (raw.empty()) return loadPacket(scanner, text, payloadBegin);
+    std::memcpy(scanner.inputBuffer(raw.size()), raw.data(), raw.size());
+    return Loaded{payloadBegin, raw.size() - payloadBegin};
   };
-  std::size_t length = load();
-  const std::string utf8(scanner.inputBuffer(length), length);
-  const Status valid = scanner.validateInput(length, type);
+  Loaded loaded = load();
+  const std::string utf8(scanner.inputBuffer(loaded.begin + loaded.length) + loaded.begin,
+                         loaded.length);
+  const Status valid = scanner.validateInput(loaded.begin, loaded.length, type);
   SIO_FUZZ_CHECK(valid == Status::Ok || valid == Status::InvalidPayload ||
                  valid == Status::CannotDecide);
-  length = load();
-  const Status found = scanner.findPlaceholdersInInput(length, list);
+  loaded = load();
+  const Status found = scanner.findPlaceholdersInInput(loaded.begin, loaded.length, list);
   SIO_FUZZ_CHECK(found == Status::Ok || found == Status::InvalidPayload ||
                  found == Status::CannotDecide);
   if (found != Status::Ok) SIO_FUZZ_CHECK(list.size() == 0 && list.totalSteps() == 0);
@@ -425,13 +458,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (header.payloadBegin == text.size()) return 0;
   JsonScanner& scanner = scannerFor((mode & 2) == 0);
   static PlaceholderList list;
-  const std::u16string_view payload = std::u16string_view(text).substr(header.payloadBegin);
-  checkPayload(scanner, list, payload, {}, false, header.type);
+  checkPayload(scanner, list, text, header.payloadBegin, {}, header.type);
   if (widened) {
     // The same bytes as they came, not as a JS string would carry them.
-    const std::string_view raw(reinterpret_cast<const char*>(packet) + header.payloadBegin,
-                               packetSize - header.payloadBegin);
-    checkPayload(scanner, list, {}, raw, true, header.type);
+    const std::string_view raw(reinterpret_cast<const char*>(packet), packetSize);
+    checkPayload(scanner, list, text, header.payloadBegin, raw, header.type);
   }
   return 0;
 }
