@@ -20,7 +20,6 @@ const char* statusMessage(Status status) {
     case Status::CannotDecide: return "payload left to JSON.parse";
     case Status::NeedMoreInput: return "header needs more input";
     case Status::IdOutOfRange: return "id out of range: ids must be dense integers below 2^31";
-
     case Status::BadDescriptor: return "not an open socket descriptor";
     case Status::UnknownConnection: return "unknown connection";
     case Status::OutOfMemory: return "out of memory";
