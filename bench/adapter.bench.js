@@ -1,0 +1,206 @@
+'use strict';
+
+/**
+ * socket.io-adapter's in-memory Adapter vs NativeAdapter, in one process,
+ * alternating rounds, median per side, ratios printed.
+ *
+ *   npm run bench:adapter            (re-runs itself with --expose-gc)
+ *   node --expose-gc bench/adapter.bench.js [--quick]
+ *
+ * Cases:
+ *  - churn: socket.join(room) then socket.leave(room) on 10k sockets over
+ *    1k rooms, ns per join or leave;
+ *  - memory: 100k sockets each in its own-id room, then in 5 of 1k shared
+ *    rooms: JS heap (after gc) plus the registry's memoryUsage(), bytes per
+ *    socket for the own-id rooms and per membership for the shared ones;
+ *  - recipients: apply() with a no-op callback (the per-socket write of a
+ *    broadcast replaced by nothing) for one room of 10k, and for the union of
+ *    10 overlapping rooms of 10k minus 1 except room of 10k; also
+ *    broadcast() with a no-op writeToEngine for the union case.
+ */
+
+const { spawnSync } = require('node:child_process');
+
+if (typeof global.gc !== 'function') {
+  const r = spawnSync(process.execPath, ['--expose-gc', __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status === null ? 1 : r.status);
+}
+
+const { Adapter } = require('socket.io-adapter');
+const { Encoder } = require('socket.io-parser');
+const binding = require('../lib/binding');
+
+if (!binding.native || !binding.addon.registry) {
+  console.error(`native room registry not available (${binding.reason || 'addon built without the registry'})`);
+  process.exit(1);
+}
+const { NativeAdapter } = require('../lib/adapter');
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 3 : 7;
+
+function fakeNsp() {
+  return { name: '/', server: { encoder: new Encoder(), opts: {} }, sockets: new Map(), _ids: 0 };
+}
+
+const noopClient = { writeToEngine() {} };
+function fakeSocket(id) {
+  return { id, acks: new Map(), client: noopClient };
+}
+
+/** @param {(new (nsp: any) => any)} Ctor */
+function make(Ctor) {
+  return new Ctor(fakeNsp());
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+function ids(n, prefix) {
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = `${prefix}${i.toString(36).padStart(16, '0')}AAAA`.slice(-20);
+  return out;
+}
+
+/**
+ * Runs `setup(Ctor)` once per side, then `run(state)` alternately
+ * ROUNDS times; returns median ns per op for each side.
+ */
+function alternate(setup, run, opsPerRun) {
+  const sides = { stock: Adapter, native: NativeAdapter };
+  const states = {};
+  for (const [k, C] of Object.entries(sides)) states[k] = setup(C);
+  const times = { stock: [], native: [] };
+  // Warm up both sides once.
+  for (const k of Object.keys(sides)) run(states[k]);
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const k of Object.keys(sides)) {
+      const t0 = process.hrtime.bigint();
+      run(states[k]);
+      times[k].push(Number(process.hrtime.bigint() - t0) / opsPerRun);
+    }
+  }
+  return { stock: median(times.stock), native: median(times.native) };
+}
+
+const rows = [];
+function row(name, unit, stock, native, better) {
+  const ratio = better === 'lower' ? stock / native : native / stock;
+  rows.push({ name, unit, stock, native, ratio });
+}
+
+// ---- churn ---------------------------------------------------------------
+{
+  const N = 10000;
+  const sids = ids(N, 's');
+  const rooms = Array.from({ length: 1000 }, (_, i) => `room-${i}`);
+  const PASSES = quick ? 5 : 20;
+  const r = alternate((C) => {
+    const a = make(C);
+    for (const id of sids) a.addAll(id, new Set([id]));
+    return a;
+  }, (a) => {
+    for (let p = 0; p < PASSES; p++) {
+      for (let i = 0; i < N; i++) {
+        const room = rooms[(i * 7 + p) % 1000];
+        a.addAll(sids[i], new Set([room]));
+      }
+      for (let i = 0; i < N; i++) a.del(sids[i], rooms[(i * 7 + p) % 1000]);
+    }
+  }, PASSES * N * 2);
+  row('join/leave churn (10k sockets, 1k rooms)', 'ns/op', r.stock, r.native, 'lower');
+}
+
+// ---- memory --------------------------------------------------------------
+{
+  const N = quick ? 20000 : 100000;
+  const ROOMS = 1000;
+  const PER = 5;
+  const sids = ids(N, 'm');
+  const roomNames = Array.from({ length: ROOMS }, (_, i) => `shared-room-${i}`);
+  const own = {};
+  const member = {};
+  for (const [k, C] of [['stock', Adapter], ['native', NativeAdapter]]) {
+    global.gc();
+    global.gc();
+    const h0 = process.memoryUsage().heapUsed;
+    let a = make(C);
+    const n0 = k === 'native' ? a.nativeMemoryUsage() : 0;
+    for (let i = 0; i < N; i++) a.addAll(sids[i], new Set([sids[i]]));
+    global.gc();
+    global.gc();
+    const h1 = process.memoryUsage().heapUsed;
+    const n1 = k === 'native' ? a.nativeMemoryUsage() : 0;
+    for (let i = 0; i < N; i++) {
+      const set = new Set();
+      for (let j = 0; j < PER; j++) set.add(roomNames[(i * 131 + j * 197) % ROOMS]);
+      a.addAll(sids[i], set);
+    }
+    global.gc();
+    global.gc();
+    const h2 = process.memoryUsage().heapUsed;
+    const n2 = k === 'native' ? a.nativeMemoryUsage() : 0;
+    own[k] = { js: (h1 - h0) / N, native: (n1 - n0) / N };
+    member[k] = { js: (h2 - h1) / (N * PER), native: (n2 - n1) / (N * PER) };
+    a = null;
+  }
+  const total = (x) => x.js + x.native;
+  row(`own-id room per socket, JS heap (${N / 1000}k sockets)`, 'B', own.stock.js, own.native.js, 'lower');
+  row('own-id room per socket, native', 'B', own.stock.native, own.native.native, 'lower');
+  row('own-id room per socket, total', 'B', total(own.stock), total(own.native), 'lower');
+  row(`membership (${PER} of 1k rooms per socket), JS heap`, 'B', member.stock.js, member.native.js, 'lower');
+  row('membership, native', 'B', member.stock.native, member.native.native, 'lower');
+  row('membership, total', 'B', total(member.stock), total(member.native), 'lower');
+}
+
+// ---- recipients ----------------------------------------------------------
+{
+  const U = 50000;
+  const sids = ids(U, 'r');
+  const noop = () => {};
+  const setup = (C) => {
+    const a = make(C);
+    for (const id of sids) {
+      a.nsp.sockets.set(id, fakeSocket(id));
+      a.addAll(id, new Set([id]));
+    }
+    // One room of 10k.
+    for (let i = 0; i < 10000; i++) a.addAll(sids[i], new Set(['big']));
+    // 10 overlapping rooms of 10k: room k holds sockets [4000k, 4000k + 10000).
+    for (let k = 0; k < 10; k++) {
+      for (let i = 0; i < 10000; i++) a.addAll(sids[(k * 4000 + i) % U], new Set([`u${k}`]));
+    }
+    // The except room: every 5th socket of the first 50k.
+    for (let i = 0; i < U; i += 5) a.addAll(sids[i], new Set(['except']));
+    return a;
+  };
+  const one = { rooms: new Set(['big']), except: new Set() };
+  const union = { rooms: new Set(Array.from({ length: 10 }, (_, k) => `u${k}`)), except: new Set(['except']) };
+  const REPS = quick ? 10 : 50;
+  let count = 0;
+  const r1 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.apply(one, noop); }, REPS);
+  row('recipients of 1 room of 10k (apply, no-op write)', 'us/op', r1.stock / 1000, r1.native / 1000, 'lower');
+  const r2 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.apply(union, noop); }, REPS);
+  row('union of 10 rooms of 10k minus 1 except room (apply)', 'us/op', r2.stock / 1000, r2.native / 1000, 'lower');
+  const packet = () => ({ type: 2, data: ['ev', 'payload'] });
+  const r3 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.broadcast(packet(), union); }, REPS);
+  row('same union, broadcast() with no-op writeToEngine', 'us/op', r3.stock / 1000, r3.native / 1000, 'lower');
+  // How many recipients the union has (same on both sides).
+  const a = setup(Adapter);
+  a.apply(union, () => count++);
+  rows.push({ note: `union recipients: ${count}` });
+}
+
+// ---- report --------------------------------------------------------------
+const fmt = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
+console.log(`node ${process.version}, ${require('node:os').cpus()[0].model}, ${require('node:os').cpus().length} CPUs, rounds ${ROUNDS}`);
+console.log('| case | unit | stock | native | stock/native |');
+console.log('|---|---|---:|---:|---:|');
+for (const r of rows) {
+  if (r.note) continue;
+  const ratio = Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : 'n/a';
+  console.log(`| ${r.name} | ${r.unit} | ${fmt(r.stock)} | ${fmt(r.native)} | ${ratio} |`);
+}
+for (const r of rows) if (r.note) console.log(r.note);
