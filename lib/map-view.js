@@ -1,5 +1,6 @@
 'use strict';
 
+const util = require('node:util');
 const { readOnlyError } = require('./errors');
 const { SetView } = require('./set-view');
 
@@ -98,6 +99,13 @@ class MapView {
 
   get [Symbol.toStringTag]() {
     return 'Map';
+  }
+
+  /** console.log() shows the contents, as for stock's Map of Sets. */
+  [util.inspect.custom](depth, options, inspect) {
+    const copy = new Map();
+    for (const [k, v] of this) copy.set(k, new Set(v));
+    return inspect(copy, options);
   }
 }
 

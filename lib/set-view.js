@@ -1,5 +1,6 @@
 'use strict';
 
+const util = require('node:util');
 const { readOnlyError } = require('./errors');
 
 /**
@@ -89,6 +90,11 @@ class SetView {
 
   get [Symbol.toStringTag]() {
     return 'Set';
+  }
+
+  /** console.log() shows the contents, as for stock's Set. */
+  [util.inspect.custom](depth, options, inspect) {
+    return inspect(new Set(this._values()), options);
   }
 }
 

@@ -211,3 +211,51 @@ test('a broadcast from inside a recipient write uses its own recipient buffer', 
   assert.deepStrictEqual(logs.ours.map((e) => e[1]), ['c', 'a', 'b', 'c']);
   assert.deepStrictEqual(logs.ours, logs.stock);
 });
+
+test('views print like stock Maps and Sets', { skip: !nativeMode && 'stock adapter' }, () => {
+  const util = require('node:util');
+  const { stock, ours } = makePair();
+  for (const a of [stock, ours]) a.addAll('s1', new Set(['s1', 7]));
+  assert.strictEqual(util.inspect(ours.rooms), util.inspect(stock.rooms));
+  assert.strictEqual(util.inspect(ours.sids.get('s1')), util.inspect(stock.sids.get('s1')));
+});
+
+test('nativeRooms() under a cluster-style adapter: its super calls reach native rooms', { skip: !nativeMode && 'needs the registry' }, async () => {
+  const { nativeRooms } = require('../lib/native-rooms');
+  // What a cluster adapter does: publish, then run the local layer via super.
+  class ClusterLike extends Adapter {
+    constructor(nsp) {
+      super(nsp);
+      this.published = [];
+    }
+    broadcast(packet, opts) {
+      this.published.push([...opts.rooms]);
+      super.broadcast(packet, opts);
+    }
+    async fetchSockets(opts) {
+      return super.fetchSockets(opts);
+    }
+  }
+  const Ours = nativeRooms(ClusterLike);
+  const logs = { stock: [], ours: [] };
+  const out = {};
+  for (const [name, C] of [['stock', ClusterLike], ['ours', Ours]]) {
+    const a = new C(fakeNsp());
+    for (const id of ['a', 'b', 'c']) {
+      const socket = fakeSocket(id, logs[name]);
+      socket.join = (rooms) => a.addAll(id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+      a.nsp.sockets.set(id, socket);
+      a.addAll(id, new Set([id, id === 'c' ? 'y' : 'x']));
+    }
+    a.broadcast({ type: 2, data: ['hi'] }, { rooms: new Set(['x', 'y']), except: new Set(['b']) });
+    a.addSockets({ rooms: new Set(['x']), except: new Set() }, ['z']);
+    out[name] = {
+      published: a.published,
+      fetched: (await a.fetchSockets({ rooms: new Set(['z']), except: new Set() })).map((s) => s.id),
+      rooms: snapshot(a),
+    };
+    if (name === 'ours') assert.ok(!(a.rooms instanceof Map));
+  }
+  assert.deepStrictEqual(out.ours, out.stock);
+  assert.deepStrictEqual(logs.ours, logs.stock);
+});
