@@ -215,6 +215,16 @@ same('adapter events: order and arguments', {}, async (ctx) => {
   await Promise.all([gone, serverGone]);
   // Socket ids are random: compare with labels.
   return events.map((e) => ctx.label(e));
+}, (events) => {
+  assert.deepStrictEqual(events.slice(0, 6), [
+    ['create-room', '#0'], ['join-room', '#0', '#0'],
+    ['create-room', 'x'], ['join-room', 'x', '#0'],
+    ['create-room', 'y'], ['join-room', 'y', '#0'],
+  ]);
+  // #0 left x earlier and #1 left y: disconnecting #0 empties its own room and y.
+  assert.deepStrictEqual(events.slice(-4), [
+    ['leave-room', '#0', '#0'], ['delete-room', '#0'], ['leave-room', 'y', '#0'], ['delete-room', 'y'],
+  ]);
 });
 
 same('cleanup on disconnect leaves rooms and sids empty', {}, async (ctx) => {
@@ -298,4 +308,26 @@ same('connection state recovery: expired sessions are not restored', {
   return { recovered: away.recovered, sameId: away.id === firstId, rooms: socket.rooms.size };
 }, (o) => {
   assert.deepStrictEqual(o, { recovered: false, sameId: false, rooms: 2 }); // own id + news, joined anew
+});
+
+same('connection state recovery: server-to-client emits with acks and static namespaces', recovery, async (ctx) => {
+  const admin = ctx.io.of('/admin');
+  admin.on('connection', (socket) => socket.join('staff'));
+  ctx.io.on('connection', (socket) => {
+    socket.on('ask', async (cb) => cb(await socket.timeout(2000).emitWithAck('question', 'q')));
+  });
+  const c = await ctx.connected();
+  c.on('question', (q, cb) => cb(`answer to ${q}`));
+  const a = await ctx.connected('/admin');
+  const answer = await c.timeout(2000).emitWithAck('ask');
+  admin.to('staff').emit('memo', 1);
+  ctx.io.emit('root', 1);
+  const seen = waitFor(a, 'barrier');
+  admin.emit('barrier');
+  await seen;
+  await ctx.barrier([c]);
+  const strip = (events) => events.map((e) => (e.length > 2 ? e.slice(0, -1) : e));
+  return { answer, admin: strip(ctx.got(a)), root: strip(ctx.got(c)).filter((e) => e[0] !== 'question') };
+}, (o) => {
+  assert.deepStrictEqual(o, { answer: 'answer to q', admin: [['memo', 1]], root: [['root', 1]] });
 });
