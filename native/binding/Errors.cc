@@ -18,6 +18,7 @@ const char* messageOf(Status status) {
     case Status::UnknownSocket: return "unknown socket";
     case Status::UnknownRoom: return "unknown room";
     case Status::CapacityExceeded: return "capacity exceeded";
+    case Status::IdOutOfRange: return "id out of range: ids must be dense integers below 2^31";
   }
   return "unknown error";
 }
@@ -32,6 +33,8 @@ const char* codeOf(Status status) {
     case Status::TooDeep:
     case Status::TooLarge:
       return "ERR_SOCKET_IO_PARSE";
+    case Status::IdOutOfRange:
+      return "ERR_OUT_OF_RANGE";
     default:
       return "ERR_SOCKET_IO_NATIVE";
   }
@@ -42,7 +45,10 @@ const char* codeOf(Status status) {
 Napi::Error toJsError(Napi::Env env, Status status, std::string_view detail) {
   std::string message = messageOf(status);
   message.append(detail);
-  Napi::Error error = Napi::Error::New(env, message);
+  // A bad id is the caller's misuse, reported the way Node reports values
+  // out of range.
+  Napi::Error error = status == Status::IdOutOfRange ? Napi::RangeError::New(env, message)
+                                                     : Napi::Error::New(env, message);
   error.Set("code", Napi::String::New(env, codeOf(status)));
   return error;
 }
@@ -50,6 +56,12 @@ Napi::Error toJsError(Napi::Env env, Status status, std::string_view detail) {
 void throwTypeError(Napi::Env env, const char* message) {
   Napi::TypeError error = Napi::TypeError::New(env, message);
   error.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+  error.ThrowAsJavaScriptException();
+}
+
+void throwRangeError(Napi::Env env, const char* message) {
+  Napi::RangeError error = Napi::RangeError::New(env, message);
+  error.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
   error.ThrowAsJavaScriptException();
 }
 

@@ -24,6 +24,7 @@ enum class Status : std::uint8_t {
   UnknownSocket,
   UnknownRoom,
   CapacityExceeded,
+  IdOutOfRange,          // an id of 2^31 or more, or far beyond the dense range in use
 };
 
 }  // namespace sio
