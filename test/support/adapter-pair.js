@@ -7,7 +7,6 @@
 
 const { Adapter } = require('socket.io-adapter');
 const { Encoder } = require('socket.io-parser');
-require('./registry-stand-in').installIfMissing();
 const { createAdapter } = require('../../lib/create-adapter');
 
 /**

@@ -9,7 +9,6 @@
 const http = require('node:http');
 const { Server } = require('socket.io');
 const ioc = require('socket.io-client');
-require('./registry-stand-in').installIfMissing();
 const { createAdapter } = require('../../lib/create-adapter');
 const { NativeAdapter } = require('../../lib/adapter');
 const binding = require('../../lib/binding');
