@@ -8,8 +8,9 @@
  *   node --expose-gc bench/adapter.bench.js [--quick]
  *
  * Cases:
- *  - churn: socket.join(room) then socket.leave(room) on 10k sockets over
- *    1k rooms, ns per join or leave;
+ *  - churn: adapter.addAll(id, new Set([room])) then adapter.del(id, room)
+ *    (what socket.join / socket.leave call), ns per join or leave, on 10k
+ *    sockets over 1k rooms and on 100k sockets already in 5 of 10k rooms;
  *  - memory: 100k sockets each in its own-id room, then in 5 of 1k shared
  *    rooms: JS heap (after gc) plus the registry's memoryUsage(), bytes per
  *    socket for the own-id rooms and per membership for the shared ones;
@@ -60,13 +61,15 @@ function median(xs) {
 
 function ids(n, prefix) {
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = `${prefix}${i.toString(36).padStart(16, '0')}AAAA`.slice(-20);
+  // 20 characters, like socket.io's ids.
+  for (let i = 0; i < n; i++) out[i] = prefix + i.toString(36).padStart(15, '0') + 'AAAA';
   return out;
 }
 
 /**
  * Runs `setup(Ctor)` once per side, then `run(state)` alternately
- * ROUNDS times; returns median ns per op for each side.
+ * ROUNDS times (a full gc before each timed run, so neither side pays for
+ * the other's garbage); returns median ns per op for each side.
  */
 function alternate(setup, run, opsPerRun) {
   const sides = { stock: Adapter, native: NativeAdapter };
@@ -77,6 +80,8 @@ function alternate(setup, run, opsPerRun) {
   for (const k of Object.keys(sides)) run(states[k]);
   for (let i = 0; i < ROUNDS; i++) {
     for (const k of Object.keys(sides)) {
+      // Collect the other side's garbage outside the timed region.
+      global.gc();
       const t0 = process.hrtime.bigint();
       run(states[k]);
       times[k].push(Number(process.hrtime.bigint() - t0) / opsPerRun);
@@ -92,25 +97,30 @@ function row(name, unit, stock, native, better) {
 }
 
 // ---- churn ---------------------------------------------------------------
-{
-  const N = 10000;
-  const sids = ids(N, 's');
-  const rooms = Array.from({ length: 1000 }, (_, i) => `room-${i}`);
-  const PASSES = quick ? 5 : 20;
+// Small: 10k sockets in their own rooms, joining and leaving 1k rooms.
+// Large: 100k sockets, each in its own room and 5 of 10k rooms (~50 members
+// each), joining and leaving one more of those rooms.
+for (const [label, N, ROOMS, BASE, PASSES] of [
+  ['10k sockets, 1k rooms', 10000, 1000, 0, quick ? 5 : 20],
+  ['100k sockets x 5 of 10k rooms', quick ? 20000 : 100000, 10000, 5, quick ? 1 : 2],
+]) {
+  const sids = ids(N, 'c');
+  const rooms = Array.from({ length: ROOMS }, (_, i) => `room-${i}`);
   const r = alternate((C) => {
     const a = make(C);
-    for (const id of sids) a.addAll(id, new Set([id]));
+    for (let i = 0; i < N; i++) {
+      const set = new Set([sids[i]]);
+      for (let j = 0; j < BASE; j++) set.add(rooms[(i * 131 + j * 197) % ROOMS]);
+      a.addAll(sids[i], set);
+    }
     return a;
   }, (a) => {
     for (let p = 0; p < PASSES; p++) {
-      for (let i = 0; i < N; i++) {
-        const room = rooms[(i * 7 + p) % 1000];
-        a.addAll(sids[i], new Set([room]));
-      }
-      for (let i = 0; i < N; i++) a.del(sids[i], rooms[(i * 7 + p) % 1000]);
+      for (let i = 0; i < N; i++) a.addAll(sids[i], new Set([rooms[(i * 7 + p) % ROOMS]]));
+      for (let i = 0; i < N; i++) a.del(sids[i], rooms[(i * 7 + p) % ROOMS]);
     }
   }, PASSES * N * 2);
-  row('join/leave churn (10k sockets, 1k rooms)', 'ns/op', r.stock, r.native, 'lower');
+  row(`join/leave churn (${label})`, 'ns/op', r.stock, r.native, 'lower');
 }
 
 // ---- memory --------------------------------------------------------------
@@ -184,13 +194,36 @@ function row(name, unit, stock, native, better) {
   row('recipients of 1 room of 10k (apply, no-op write)', 'us/op', r1.stock / 1000, r1.native / 1000, 'lower');
   const r2 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.apply(union, noop); }, REPS);
   row('union of 10 rooms of 10k minus 1 except room (apply)', 'us/op', r2.stock / 1000, r2.native / 1000, 'lower');
+  // The room algebra alone. Stock: its apply() loop (union over the rooms'
+  // Sets, except Set from computeExceptSids) without the per-socket
+  // nsp.sockets lookup. Native: the one registry call into the Uint32Array.
+  const algebra = (a) => {
+    if (a instanceof NativeAdapter) {
+      const index = a._index;
+      const depth = index.enter();
+      const n = index.recipients(union.rooms, union.except, depth);
+      index.exit();
+      return n;
+    }
+    const except = a.computeExceptSids(union.except);
+    const seen = new Set();
+    for (const room of union.rooms) {
+      const members = a.rooms.get(room);
+      if (members === undefined) continue;
+      for (const id of members) if (!seen.has(id) && !except.has(id)) seen.add(id);
+    }
+    return seen.size;
+  };
+  const r4 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) algebra(a); }, REPS);
+  row('same union, room algebra only (no socket lookup)', 'us/op', r4.stock / 1000, r4.native / 1000, 'lower');
   const packet = () => ({ type: 2, data: ['ev', 'payload'] });
   const r3 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.broadcast(packet(), union); }, REPS);
   row('same union, broadcast() with no-op writeToEngine', 'us/op', r3.stock / 1000, r3.native / 1000, 'lower');
   // How many recipients the union has (same on both sides).
   const a = setup(Adapter);
   a.apply(union, () => count++);
-  rows.push({ note: `union recipients: ${count}` });
+  if (algebra(a) !== count || algebra(setup(NativeAdapter)) !== count) throw new Error('recipient counts differ');
+  rows.push({ note: `union recipients: ${count} (same on both sides)` });
 }
 
 // ---- report --------------------------------------------------------------
