@@ -55,7 +55,8 @@ function nativeRooms(Base) {
     addAll(id, rooms) {
       const index = this._index;
       let s = index.socketInt(id);
-      if (s < 0) s = index.addSocket(id);
+      // A socket joining at least one room is created by its first join.
+      if (s < 0) s = index.addSocket(id, rooms.size > 0);
       for (const room of rooms) {
         const flags = index.join(s, room);
         if (flags & 1) this.emit('create-room', room);

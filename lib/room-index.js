@@ -111,9 +111,12 @@ class RoomIndex {
    * Registers a socket that is not known yet.
    *
    * @param {any} id
+   * @param {boolean} [joinsNow] true when a join() for it follows at once:
+   *   the registry creates the socket on its first add(), which saves the
+   *   addSocket() crossing
    * @returns {number} its socket int
    */
-  addSocket(id) {
+  addSocket(id, joinsNow = false) {
     let s;
     if (this.freeSockets.length > 0) {
       s = this.freeSockets.pop();
@@ -124,7 +127,7 @@ class RoomIndex {
       if (s >= this.ownRoom.length) this.ownRoom = grow(this.ownRoom, s + 1, -1);
     }
     this.socketIds.set(id, s);
-    this.registry.addSocket(s);
+    if (!joinsNow) this.registry.addSocket(s);
     return s;
   }
 
