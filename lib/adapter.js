@@ -76,14 +76,13 @@ class NativeAdapter extends nativeRooms(Adapter) {
   _deliver(packet, opts, encodedPackets, packetOpts, ack) {
     const index = this._index;
     const sockets = this.nsp.sockets;
-    const names = index.socketNames;
     const depth = index.enter();
     let count = 0;
     try {
       const n = index.recipients(opts.rooms, opts.except, depth);
       const out = index.outPool[depth];
       for (let i = 0; i < n; i++) {
-        const socket = sockets.get(names[out[i]]);
+        const socket = index.socketAt(out[i], sockets);
         if (socket === undefined) continue;
         count++;
         if (ack !== undefined) socket.acks.set(packet.id, ack);

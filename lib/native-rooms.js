@@ -105,13 +105,12 @@ function nativeRooms(Base) {
     apply(opts, callback) {
       const index = this._index;
       const sockets = this.nsp.sockets;
-      const names = index.socketNames;
       const depth = index.enter();
       try {
         const n = index.recipients(opts.rooms, opts.except, depth);
         const out = index.outPool[depth];
         for (let i = 0; i < n; i++) {
-          const socket = sockets.get(names[out[i]]);
+          const socket = index.socketAt(out[i], sockets);
           if (socket !== undefined) callback(socket);
         }
       } finally {

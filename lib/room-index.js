@@ -51,6 +51,15 @@ class RoomIndex {
     this.socketIds = new Map();
     /** @type {any[]} s -> socket id (undefined when free) */
     this.socketNames = [];
+    /**
+     * s -> the namespace's Socket object, filled on first use by socketAt().
+     * socket.io removes a socket from `nsp.sockets` only in Socket#_cleanup,
+     * right after leaveAll() (our delAll, which clears the entry), so an
+     * entry is never stale; sockets not (yet) in `nsp.sockets`, such as a
+     * recovered socket joining its rooms before it connects, are not cached.
+     * @type {any[]}
+     */
+    this.socketObjs = [];
     /** s -> room id of the room named after this socket, or -1 */
     this.ownRoom = new Int32Array(64).fill(-1);
     /** @type {number[]} */
@@ -124,6 +133,7 @@ class RoomIndex {
     } else {
       s = this.socketNames.length;
       this.socketNames.push(id);
+      this.socketObjs.push(undefined);
       if (s >= this.ownRoom.length) this.ownRoom = grow(this.ownRoom, s + 1, -1);
     }
     this.socketIds.set(id, s);
@@ -194,6 +204,7 @@ class RoomIndex {
     }
     this.socketIds.delete(id);
     this.socketNames[s] = undefined;
+    this.socketObjs[s] = undefined;
     this.freeSockets.push(s);
     return result;
   }
@@ -299,6 +310,24 @@ class RoomIndex {
       n = this.registry.recipients(this.roomArg, nRooms, this.exceptArg, nExcept, out);
     }
     return n;
+  }
+
+  /**
+   * The Socket object of socket int `s` in `sockets` (the namespace's Map),
+   * or undefined when the namespace has no such socket, exactly as
+   * `sockets.get(id)` would answer, but without a Map lookup once known.
+   *
+   * @param {number} s
+   * @param {Map<any, any>} sockets
+   * @returns {any}
+   */
+  socketAt(s, sockets) {
+    let socket = this.socketObjs[s];
+    if (socket === undefined) {
+      socket = sockets.get(this.socketNames[s]);
+      if (socket !== undefined) this.socketObjs[s] = socket;
+    }
+    return socket;
   }
 
   /** @returns {number} the nesting depth to pass to recipients() */

@@ -259,3 +259,36 @@ test('nativeRooms() under a cluster-style adapter: its super calls reach native 
   assert.deepStrictEqual(out.ours, out.stock);
   assert.deepStrictEqual(logs.ours, logs.stock);
 });
+
+test('socket lookups follow the socket lifecycle exactly like stock', () => {
+  const { stock, ours } = makePair();
+  const logs = { stock: [], ours: [] };
+  const send = (a, tag) => a.broadcast({ type: 2, data: [tag] }, { rooms: new Set(['room']), except: new Set() });
+  for (const [name, a] of [['stock', stock], ['ours', ours]]) {
+    const log = logs[name];
+    const first = fakeSocket('r1', log);
+    const second = fakeSocket('r1', log);
+    second.notifyOutgoingListeners = () => log.push(['second']);
+    // A recovered socket joins its rooms before it is in nsp.sockets.
+    a.addAll('r1', new Set(['r1', 'room']));
+    send(a, 'before connect');
+    a.nsp.sockets.set('r1', first);
+    send(a, 'connected');
+    // Socket#_cleanup: leaveAll(), then removal from the namespace.
+    a.delAll('r1');
+    a.nsp.sockets.delete('r1');
+    send(a, 'gone');
+    // Same id again (recovered session), a new Socket object.
+    a.nsp.sockets.set('r1', second);
+    a.addAll('r1', new Set(['r1', 'room']));
+    send(a, 'back');
+    // leaveAll() while still connected, then joining again.
+    a.delAll('r1');
+    send(a, 'left');
+    a.addAll('r1', new Set(['room']));
+    send(a, 'rejoined');
+  }
+  assert.deepStrictEqual(logs.ours.map((e) => e.slice(0, 2)), logs.stock.map((e) => e.slice(0, 2)));
+  assert.deepStrictEqual(logs.ours.filter((e) => e[0] === 'write').map((e) => e[2][0]), ['2["connected"]', '2["back"]', '2["rejoined"]']);
+  assert.deepStrictEqual(logs.ours, logs.stock);
+});
