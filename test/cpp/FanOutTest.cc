@@ -397,8 +397,6 @@ TEST(FanOut, DiscardPendingDropsCorkedFrames) {
 }
 
 }  // namespace
-}  // namespace sio
-
 TEST(FanOut, VolatileIsDroppedBehindFramesCorkedThisIteration) {
   FanOut fanout;
   Pair a, b;
@@ -423,3 +421,5 @@ TEST(FanOut, VolatileIsDroppedBehindFramesCorkedThisIteration) {
   fanout.flush(remainders);
   EXPECT_EQ(a.drain(), bytesOf(second));
 }
+
+}  // namespace sio
