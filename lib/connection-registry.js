@@ -85,7 +85,18 @@ class ConnectionRegistry {
       }
       return -1;
     }
-    return this.register(conn, fd).id;
+    let id;
+    try {
+      id = this.fanout.register(fd);
+    } catch (err) {
+      // Typically EMFILE: the registration holds a second descriptor per
+      // connection. This connection keeps the standard path.
+      this.refused.register = (this.refused.register || 0) + 1;
+      this.byConn.set(conn, null);
+      debug('connection %s not registered: %s', conn.id, err.message);
+      return -1;
+    }
+    return this.register(conn, id).id;
   }
 
   /**
@@ -113,15 +124,14 @@ class ConnectionRegistry {
   /**
    * @private
    * @param {any} conn
-   * @param {number} fd
+   * @param {number} id the id register() returned for its descriptor
    * @returns {ConnectionEntry}
    */
-  register(conn, fd) {
+  register(conn, id) {
     const fanout = this.fanout;
     const transport = conn.transport;
     const ws = transport.socket;
     const raw = ws._socket;
-    const id = fanout.register(fd);
     /** @type {ConnectionEntry} */
     const entry = {
       id,

@@ -1,0 +1,261 @@
+'use strict';
+
+// The native fan-out inside NativeAdapter#broadcast, against real socket.io
+// and socket.io-client over loopback: what clients observe matches stock
+// (same() runs each scenario on both), and the native path's own promises
+// hold: frames coalesce per turn, nothing is lost or reordered when a client
+// stops reading, and bytes never reach another client while connections
+// churn and descriptors are reused.
+
+const test = require('node:test');
+const assert = require('node:assert');
+const http = require('node:http');
+const { Server } = require('socket.io');
+const ioc = require('socket.io-client');
+const { runBoth, waitFor, until } = require('./support/e2e');
+const { createAdapter, parser } = require('../lib/index');
+const { fanoutAvailable } = require('../lib/native-fanout');
+
+const skip = fanoutAvailable() ? false : 'native fan-out not available';
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Defines a test that runs `scenario` on stock and on ours and expects the same outcome. */
+function same(name, serverOpts, scenario, check) {
+  test(name, { timeout: 120000 }, async () => {
+    const { stock, ours } = await runBoth(serverOpts, scenario);
+    assert.deepStrictEqual(ours, stock);
+    if (check) check(stock);
+  });
+}
+
+same('bursts of 1,000 broadcasts reach websocket, polling and upgraded clients complete and in order', {}, async (ctx) => {
+  const cs = [];
+  for (let i = 0; i < 6; i++) cs.push(await ctx.connected('/'));
+  await ctx.barrier(cs);
+  for (let b = 0; b < 3; b++) {
+    for (let k = 0; k < 1000; k++) ctx.io.emit('m', b * 1000 + k, k % 97 === 0 ? Buffer.from([k & 255]) : 'x'.repeat(k % 300));
+    await turn();
+  }
+  await ctx.barrier(cs);
+  return cs.map((c) => {
+    const got = ctx.got(c);
+    return { count: got.length, inOrder: got.every((e, i) => e[1] === i) };
+  });
+}, (outcome) => {
+  for (const o of outcome) assert.deepStrictEqual(o, { count: 3000, inOrder: true });
+});
+
+same('onAnyOutgoing listeners fire for every recipient, and their writes keep stock order', {}, async (ctx) => {
+  const seen = [];
+  ctx.io.on('connection', (socket) => {
+    if (socket.handshake.auth.i % 2 === 0) {
+      socket.onAnyOutgoing((ev, n) => {
+        seen.push([ctx.label(socket.id), ev, n]);
+        if (ev === 'm' && n === 2) socket.emit('side', n);
+      });
+    }
+  });
+  const cs = [];
+  for (let i = 0; i < 6; i++) cs.push(await ctx.connected('/', {}, { transports: ['websocket'] }));
+  await ctx.barrier(cs);
+  for (let n = 0; n < 4; n++) ctx.io.emit('m', n);
+  await ctx.barrier(cs);
+  return { seen: seen.filter((e) => e[1] !== 'barrier'), got: cs.map((c) => ctx.got(c)) };
+});
+
+same('volatile broadcasts are dropped as socket.io drops them', {}, async (ctx) => {
+  const cs = [];
+  for (let i = 0; i < 3; i++) cs.push(await ctx.connected('/', {}, { transports: ['websocket'] }));
+  await ctx.barrier(cs);
+  // The first volatile packet of an idle turn goes out; the ones behind a
+  // write in the same turn find the transport busy.
+  ctx.io.volatile.emit('v', 1);
+  ctx.io.volatile.emit('v', 2);
+  ctx.io.emit('v', 3);
+  ctx.io.volatile.emit('v', 4);
+  await ctx.barrier(cs);
+  return cs.map((c) => ctx.got(c));
+}, (outcome) => {
+  for (const got of outcome) assert.deepStrictEqual(got, [['v', 1], ['v', 3]]);
+});
+
+same('direct emits, acks of broadcastWithAck and broadcasts interleave as in stock', {}, async (ctx) => {
+  ctx.io.on('connection', (socket) => socket.on('ask', (n, cb) => cb(n)));
+  const cs = [];
+  for (let i = 0; i < 4; i++) cs.push(await ctx.connected('/', {}, { transports: ['websocket'] }));
+  for (const c of cs) c.on('q', (n, cb) => cb(`a${n}`));
+  await ctx.barrier(cs);
+  const replies = [];
+  for (let n = 0; n < 30; n++) {
+    if (n % 7 === 3) ctx.io.timeout(2000).emit('q', n, (err, r) => replies.push([n, err ? 'err' : r.length]));
+    else if (n % 5 === 1) [...ctx.io.of('/').sockets.values()][n % 4].emit('d', n);
+    else ctx.io.emit('m', n);
+    if (n % 4 === 0) await turn();
+  }
+  await until(() => replies.length === 4, 'acks');
+  await ctx.barrier(cs);
+  const plain = (events) => events.map((e) => e.filter((x) => typeof x !== 'function'));
+  return { replies, got: cs.map((c) => plain(ctx.got(c))) };
+});
+
+/** A server with this package's adapter and parser. */
+async function nativeServer() {
+  const httpServer = http.createServer();
+  const io = new Server(httpServer, { adapter: createAdapter(), parser });
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  return { io, url: `http://127.0.0.1:${httpServer.address().port}` };
+}
+
+function connect(url, opts = {}) {
+  return ioc(url, { forceNew: true, reconnection: false, transports: ['websocket'], ...opts });
+}
+
+test('broadcasts in one turn reach each connection in one write', { skip, timeout: 60000 }, async () => {
+  const { io, url } = await nativeServer();
+  const cs = [];
+  for (let i = 0; i < 5; i++) {
+    const c = connect(url);
+    await waitFor(c, 'connect');
+    cs.push(c);
+  }
+  const got = cs.map(() => []);
+  cs.forEach((c, i) => c.on('m', (n) => got[i].push(n)));
+  // An idle start: the connect packets were acknowledged.
+  io.emit('m', -1);
+  await until(() => got.every((g) => g.length === 1), 'first');
+  const adapter = io.of('/').adapter;
+  const before = adapter.stats();
+  for (let n = 0; n < 10; n++) io.emit('m', n);
+  await until(() => got.every((g) => g.length === 11), 'burst');
+  const after = adapter.stats();
+  assert.strictEqual(after.framesWritten - before.framesWritten, 50);
+  assert.strictEqual(after.writes - before.writes, 5);
+  assert.strictEqual(after.coalescedWrites - before.coalescedWrites, 5);
+  assert.strictEqual(after.connections, 5);
+  for (const g of got) assert.deepStrictEqual(g, [-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  for (const c of cs) c.disconnect();
+  io.close();
+  await until(() => io.of('/').adapter.stats().connections === 0, 'unregistered');
+});
+
+test('a client that stops reading gets every frame in order once it resumes', { skip, timeout: 120000 }, async () => {
+  const { io, url } = await nativeServer();
+  const slow = connect(url);
+  const fast = connect(url);
+  await Promise.all([waitFor(slow, 'connect'), waitFor(fast, 'connect')]);
+  const gotSlow = [];
+  const gotFast = [];
+  slow.on('m', (n) => gotSlow.push(n));
+  fast.on('m', (n) => gotFast.push(n));
+  slow.on('d', (n) => gotSlow.push(n));
+  io.emit('m', -1, '');
+  await until(() => gotSlow.length === 1 && gotFast.length === 1, 'idle start');
+  const slowServer = io.of('/').sockets.get(slow.id);
+  // The client's net.Socket stops reading: the kernel buffers fill up.
+  const rawClient = slow.io.engine.transport.ws._socket;
+  rawClient.pause();
+  const before = io.of('/').adapter.stats();
+  const pad = 'p'.repeat(32 * 1024);
+  let n = 0;
+  let broadcasts = 0;
+  // Broadcasts only, until a native write finds the kernel buffers full
+  // (bounded: 64 MB at most); then direct emits and broadcasts mixed, which
+  // queue behind the remainder.
+  for (let t = 0; t < 500 && io.of('/').adapter.stats().handedPartial === before.handedPartial; t++) {
+    for (let k = 0; k < 4; k++, broadcasts++) io.emit('m', n++, pad);
+    await turn();
+  }
+  for (let t = 0; t < 40; t++) {
+    for (let k = 0; k < 5; k++) {
+      if (k === 2) slowServer.emit('d', n++);
+      else {
+        io.emit('m', n++, pad);
+        broadcasts++;
+      }
+    }
+    await turn();
+  }
+  await until(() => gotFast.length === 1 + broadcasts, 'fast client');
+  const stalled = io.of('/').adapter.stats();
+  assert.ok(stalled.handedPartial > before.handedPartial, 'the socket buffer never filled');
+  assert.ok(stalled.handedBusy > before.handedBusy, 'no broadcast took the standard path');
+  rawClient.resume();
+  await until(() => gotSlow.length === 1 + n, 'slow client');
+  assert.deepStrictEqual(gotSlow, [-1, ...Array.from({ length: n }, (_, i) => i)]);
+  // Drained: broadcasts take the native path again.
+  await until(() => {
+    io.emit('m', n++, '');
+    return io.of('/').adapter.stats().framesWritten > stalled.framesWritten + 1;
+  }, 'native again');
+  slow.disconnect();
+  fast.disconnect();
+  io.close();
+});
+
+test('churn: hundreds of clients come and go while broadcasting; each gets only its own frames', { skip, timeout: 180000 }, async () => {
+  const { io, url } = await nativeServer();
+  io.on('connection', (socket) => socket.join(socket.handshake.auth.group));
+  const live = new Set();
+  const problems = [];
+  let opened = 0;
+  let seq = 0;
+  const open = () => {
+    const me = opened++;
+    const group = `g${me % 7}`;
+    const c = connect(url, { auth: { me, group } });
+    const state = { own: -1, all: -1, group: -1, count: 0 };
+    c.on('own', (who, k) => {
+      if (who !== me) problems.push(`client ${me} got a frame for ${who}`);
+      if (k <= state.own) problems.push(`client ${me}: own ${k} after ${state.own}`);
+      state.own = k;
+      state.count++;
+    });
+    c.on('group', (g, s) => {
+      if (g !== group) problems.push(`client ${me} (${group}) got group ${g}`);
+      if (s <= state.group) problems.push(`client ${me}: group ${s} after ${state.group}`);
+      state.group = s;
+      state.count++;
+    });
+    c.on('all', (s) => {
+      if (s <= state.all) problems.push(`client ${me}: all ${s} after ${state.all}`);
+      state.all = s;
+      state.count++;
+    });
+    c.on('connect_error', (err) => problems.push(`client ${me}: ${err.message}`));
+    c.on('disconnect', (reason) => {
+      if (reason !== 'io client disconnect') problems.push(`client ${me} disconnected: ${reason}`);
+    });
+    live.add(c);
+    return waitFor(c, 'connect');
+  };
+  const opening = [];
+  for (let i = 0; i < 50; i++) opening.push(open());
+  await Promise.all(opening);
+  for (let round = 0; round < 120; round++) {
+    // Some leave, some arrive: freed descriptors are handed to newcomers.
+    let k = 0;
+    for (const c of live) {
+      if (k++ % 9 !== round % 9 || !c.connected) continue;
+      c.disconnect();
+      live.delete(c);
+    }
+    // Two wait for their connection, two are still connecting during the broadcasts.
+    await Promise.all([open(), open()]);
+    // (Disconnected before connecting, they never get "connect".)
+    open().catch(() => {});
+    open().catch(() => {});
+    for (const socket of io.of('/').sockets.values()) io.to(socket.id).emit('own', socket.handshake.auth.me, seq);
+    io.to(`g${round % 7}`).emit('group', `g${round % 7}`, seq);
+    io.emit('all', seq);
+    seq++;
+    await turn();
+  }
+  assert.ok(opened >= 500);
+  for (const c of live) c.disconnect();
+  const stats = io.of('/').adapter.stats();
+  assert.ok(stats.framesWritten > 0, 'nothing took the native path');
+  assert.ok(stats.registered > 300, `only ${stats.registered} connections registered`);
+  io.close();
+  await until(() => io.of('/').adapter.stats().connections === 0, 'all unregistered');
+  assert.deepStrictEqual(problems, []);
+});
