@@ -21,6 +21,59 @@ export declare class NativeAdapter extends Adapter {
   constructor(nsp: any);
   /** Bytes held by this adapter's native registry. */
   nativeMemoryUsage(): number;
+  /**
+   * Counters of the native fan-out (process-wide) and of this namespace's
+   * registry. Broadcasts written natively emit no engine.io
+   * `packetCreate`/`flush`/`drain` events.
+   */
+  stats(): NativeAdapterStats;
+}
+
+/** What {@link NativeAdapter.stats} returns. */
+export type NativeAdapterStats =
+  | ({ fanout: true } & FanoutStats & RegistryCounts)
+  | ({ fanout: false } & RegistryCounts);
+
+/** This namespace's room registry. */
+export interface RegistryCounts {
+  /** Sockets known to the namespace's registry. */
+  sockets: number;
+  /** Rooms, including each socket's own room. */
+  rooms: number;
+}
+
+/** The native fan-out's counters (one set per process or worker). */
+export interface FanoutStats {
+  /** Connections registered now. */
+  connections: number;
+  /** Broadcasts handed to the fan-out, and their recipients. */
+  broadcasts: number;
+  recipients: number;
+  /** Frame deliveries corked, and fully written natively. */
+  framesQueued: number;
+  framesWritten: number;
+  /** Bytes the kernel accepted from native writes. */
+  bytesWritten: number;
+  /** sendmsg calls, and those that carried more than one frame. */
+  writes: number;
+  coalescedWrites: number;
+  /** Recipients written the standard way: connection busy, or not registered. */
+  handedBusy: number;
+  handedUnknown: number;
+  /** Remainders written the standard way: socket buffer full, write error, handed back at a ping. */
+  handedPartial: number;
+  handedError: number;
+  handedBack: number;
+  /** Frame deliveries and bytes in remainders. */
+  framesHanded: number;
+  bytesHanded: number;
+  /** Volatile deliveries dropped behind frames corked in the same iteration. */
+  droppedVolatile: number;
+  /** Connections registered and unregistered since start. */
+  registered: number;
+  unregistered: number;
+  /** Connections that keep the standard path, by reason (tls, deflate, base64, no descriptor, register). */
+  refused: Record<string, number>;
 }
 
 /** {@link NativeAdapter} with SessionAwareAdapter's connection state recovery. */

@@ -47,7 +47,7 @@ class ConnectionRegistry {
    * @param {any} fanout the addon's `fanout` object
    */
   constructor(fanout) {
-    /** @private */
+    /** The addon's fan-out object. */
     this.fanout = fanout;
     /** @type {WeakMap<any, ConnectionEntry | null>} engine.io Socket -> entry (null: never eligible) */
     this.byConn = new WeakMap();

@@ -7,6 +7,9 @@ export {
   createAdapter,
   NativeAdapter,
   NativeAdapterOptions,
+  NativeAdapterStats,
+  FanoutStats,
+  RegistryCounts,
   NativeSessionAwareAdapter,
   nativeRooms,
 } from "./adapter";

@@ -1,0 +1,21 @@
+import { ConnectionRegistry } from "./connection-registry";
+import { FanoutStats } from "./adapter";
+
+/** A namespace adapter's side of the native fan-out. */
+export declare class NativeFanout {
+  constructor(registry: ConnectionRegistry);
+  /** Starts a broadcast at nesting depth `depth`. */
+  begin(depth: number, packet: any, encodedPackets: any[], packetOpts: any): void;
+  /** Takes `socket` (socket int `s`) for the native path; false: write it the standard way. */
+  take(depth: number, s: number, socket: any): boolean;
+  /** Writes the broadcast to the sockets taken so far at `depth`. */
+  end(depth: number, last?: boolean): void;
+  stats(): FanoutStats;
+}
+
+/** A NativeFanout for one adapter, or null when the fan-out is not available. */
+export declare function createNativeFanout(): NativeFanout | null;
+/** Whether broadcasts can take the native fan-out (addon loaded, not SOCKET_IO_NATIVE_FANOUT=0). */
+export declare function fanoutAvailable(): boolean;
+/** The process's ConnectionRegistry, or null. */
+export declare function connectionRegistry(): ConnectionRegistry | null;
