@@ -19,6 +19,7 @@
 
 const http = require('http');
 const readline = require('readline');
+const { monitorEventLoopDelay } = require('perf_hooks');
 const { Server } = require('socket.io');
 
 function option(name, fallback) {
@@ -27,6 +28,9 @@ function option(name, fallback) {
 }
 
 const variant = option('variant', 'stock');
+// SIO_BENCH_LOOP_DELAY=1: also report the longest event-loop blocking of the
+// measured phase (perf_hooks' event-loop delay histogram, 1 ms resolution).
+const loopDelay = process.env.SIO_BENCH_LOOP_DELAY === '1' ? monitorEventLoopDelay({ resolution: 1 }) : null;
 const padLength = Number(option('pad', '68'));
 const maxMs = Number(option('max-ms', '1800000'));
 
@@ -61,6 +65,10 @@ function run(count, burst) {
     start: process.hrtime.bigint(),
     messages: 0,
   };
+  if (loopDelay) {
+    loopDelay.reset();
+    loopDelay.enable();
+  }
   let remaining = count;
   const turn = () => {
     for (let b = 0; b < burst && remaining > 0; b++, remaining--) {
@@ -77,6 +85,15 @@ function stats() {
   if (!phase) return reply({ event: 'error', message: 'stats before run' });
   const cpu = process.cpuUsage(phase.cpu);
   const ru = process.resourceUsage();
+  const extra = {};
+  if (loopDelay) {
+    loopDelay.disable();
+    extra.loopDelayMaxMs = loopDelay.max / 1e6;
+    extra.loopDelayP99Ms = loopDelay.percentile(99) / 1e6;
+  }
+  const adapter = io.of('/').adapter;
+  // This package's fan-out counters: how many recipients took the native path.
+  if (typeof adapter.stats === 'function') extra.fanout = adapter.stats();
   reply({
     event: 'stats',
     cpuUserUs: cpu.user,
@@ -89,6 +106,7 @@ function stats() {
     voluntarySwitches: ru.voluntaryContextSwitches - phase.rusage.voluntaryContextSwitches,
     involuntarySwitches: ru.involuntaryContextSwitches - phase.rusage.involuntaryContextSwitches,
     maxRssKb: ru.maxRSS,
+    ...extra,
   });
 }
 

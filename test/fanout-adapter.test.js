@@ -7,6 +7,10 @@
 // stops reading, and bytes never reach another client while connections
 // churn and descriptors are reused.
 
+// A tiny flush budget, so that broadcasts here are also written over several
+// event-loop iterations (the per-iteration flush then defers connections).
+process.env.SOCKET_IO_NATIVE_FLUSH_BUDGET = '3';
+
 const test = require('node:test');
 const assert = require('node:assert');
 const http = require('node:http');

@@ -77,15 +77,23 @@ class FanoutInstance {
   // callback is called directly; from the loop it goes through
   // napi_make_callback, which runs the nextTick and microtask queues after it
   // as any other callback from native code does.
+  //
+  // From the loop at most `budget_` connections are written per iteration
+  // (0: all); the idle handle then stays active, so the loop polls for I/O
+  // and runs timers and immediates before the next share is written.
   std::size_t flushAll(bool fromLoop) {
     uv_idle_stop(&idle_);
     if (!fanout_.hasPending()) return 0;
     remainders_.clear();
-    fanout_.flush(remainders_);
+    fanout_.flush(remainders_, fromLoop ? budget_ : 0);
     const std::size_t count = remainders_.size();
     if (count != 0) deliver(fromLoop);
+    armFlush();
     return count;
   }
+
+  void setBudget(std::size_t connections) { budget_ = connections; }
+  std::size_t budget() const { return budget_; }
 
  private:
   static void onCheck(uv_check_t* handle) {
@@ -157,6 +165,7 @@ class FanoutInstance {
   uv_check_t check_{};
   uv_idle_t idle_{};
   int closed_ = 0;
+  std::size_t budget_ = 0;
   napi_async_context asyncContext_ = nullptr;
   napi_async_cleanup_hook_handle cleanupHandle_ = nullptr;
   Napi::FunctionReference onRemainder_;
@@ -365,6 +374,21 @@ Napi::Value Flush(const Napi::CallbackInfo& info) {
 // called once per flush that left bytes unwritten, with all of them. The
 // caller writes buffers[i] to connection ids[i] through its own stream, ahead
 // of anything else, and the connection stays busy until setBusy(id, false).
+// flushBudget([connections]) -> connections. Sets (when given) and returns
+// how many connections the per-iteration flush writes at most (0: all).
+Napi::Value FlushBudget(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  FanoutInstance* self = instanceOf(info);
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsNumber() || info[0].As<Napi::Number>().DoubleValue() < 0) {
+      throwTypeError(env, "flushBudget(connections): connections must be a number >= 0");
+      return env.Undefined();
+    }
+    self->setBudget(info[0].As<Napi::Number>().Uint32Value());
+  }
+  return Napi::Number::New(env, static_cast<double>(self->budget()));
+}
+
 Napi::Value OnRemainder(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsFunction()) {
@@ -399,6 +423,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   set("framesHanded", s.framesHanded);
   set("bytesHanded", s.bytesHanded);
   set("droppedVolatile", s.droppedVolatile);
+  set("deferredFlushes", s.deferredFlushes);
   return out;
 }
 
@@ -419,6 +444,7 @@ void InitFanout(Napi::Env env, Napi::Object exports) {
   add("broadcast", Broadcast);
   add("flush", Flush);
   add("onRemainder", OnRemainder);
+  add("flushBudget", FlushBudget);
   add("stats", Stats);
 }
 

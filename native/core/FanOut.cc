@@ -126,20 +126,31 @@ bool FanOut::writeQueue(Connection& connection, Remainder& remainder) noexcept {
   return left;
 }
 
-void FanOut::flush(std::vector<Remainder>& remainders) noexcept {
+void FanOut::flush(std::vector<Remainder>& remainders, std::size_t maxConnections) noexcept {
   // Swap the list out first: nothing below enqueues, but a connection must
   // be able to rejoin the list cleanly on the next broadcast.
   std::vector<std::uint32_t> dirty;
   dirty.swap(dirty_);
+  const std::size_t limit = maxConnections == 0 ? dirty.size() : maxConnections;
+  std::size_t written = 0;
+  std::size_t next = 0;
   Remainder remainder;
-  for (const std::uint32_t id : dirty) {
-    Connection* connection = table_.find(id);
+  for (; next < dirty.size() && written < limit; ++next) {
+    Connection* connection = table_.find(dirty[next]);
     // Unregistered since it was queued, or already flushed by flushOne().
     if (connection == nullptr || !connection->dirty) continue;
+    ++written;
     if (writeQueue(*connection, remainder)) {
       remainders.push_back(std::move(remainder));
       remainder = Remainder{};
     }
+  }
+  if (next < dirty.size()) {
+    // Over budget: the rest stay dirty, in order, ahead of later broadcasts.
+    ++stats_.deferredFlushes;
+    dirty.erase(dirty.begin(), dirty.begin() + static_cast<std::ptrdiff_t>(next));
+    dirty_.swap(dirty);
+    return;
   }
   // Keep the list's capacity for the next iteration.
   dirty.clear();

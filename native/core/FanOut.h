@@ -48,6 +48,7 @@ class FanOut {
     std::uint64_t framesHanded = 0;     // frame deliveries (whole or tail) in remainders
     std::uint64_t bytesHanded = 0;      // bytes in remainders
     std::uint64_t droppedVolatile = 0;  // volatile deliveries dropped: frames already corked
+    std::uint64_t deferredFlushes = 0;  // flushes that left connections for the next one (budget)
   };
 
   // The bytes of one connection that the kernel did not take: frames[0] from
@@ -83,9 +84,14 @@ class FanOut {
   std::size_t enqueue(std::span<const FrameRef> frames, std::span<const std::uint32_t> ids,
                       std::uint32_t* out, bool isVolatile = false) noexcept;
 
-  // Writes every dirty connection's queue. Appends one Remainder per
-  // connection the kernel did not fully accept.
-  void flush(std::vector<Remainder>& remainders) noexcept;
+  // Writes the queues of the dirty connections, oldest first: all of them,
+  // or at most `maxConnections` when it is not 0, leaving the others dirty
+  // for the next call (so a broadcast to many connections can be written
+  // over several event-loop iterations without blocking one of them for
+  // long). Appends one Remainder per connection the kernel did not fully
+  // accept. Per connection nothing changes: its queue stays in order, new
+  // broadcasts append to it, and flushOne()/setBusy() write it first.
+  void flush(std::vector<Remainder>& remainders, std::size_t maxConnections = 0) noexcept;
 
   // Writes one connection's queue now. Returns true and fills `remainder`
   // when bytes are left for JS; the connection is then busy.

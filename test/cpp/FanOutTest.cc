@@ -422,4 +422,35 @@ TEST(FanOut, VolatileIsDroppedBehindFramesCorkedThisIteration) {
   EXPECT_EQ(a.drain(), bytesOf(second));
 }
 
+TEST(FanOut, BudgetedFlushWritesOldestFirstAndKeepsTheRestInOrder) {
+  FanOut fanout;
+  Pair a, b, c;
+  std::uint32_t ida = 0, idb = 0, idc = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  ASSERT_EQ(fanout.add(c.server, idc), Status::Ok);
+  const FrameRef first = textFrame("42[\"m\",1]");
+  const FrameRef second = textFrame("42[\"m\",2]");
+  std::uint32_t all[] = {ida, idb, idc};
+  std::uint32_t out[3];
+  EXPECT_EQ(fanout.enqueue({&first, 1}, all, out), 0u);
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders, 2);
+  EXPECT_TRUE(fanout.hasPending());
+  EXPECT_EQ(fanout.stats().deferredFlushes, 1u);
+  EXPECT_EQ(a.drain(), bytesOf(first));
+  EXPECT_EQ(b.drain(), bytesOf(first));
+  EXPECT_EQ(c.drain(), "");
+  // A broadcast before the next flush appends behind what c still waits for.
+  EXPECT_EQ(fanout.enqueue({&second, 1}, all, out), 0u);
+  fanout.flush(remainders, 2);
+  EXPECT_EQ(c.drain(), bytesOf(first) + bytesOf(second));
+  EXPECT_EQ(a.drain(), bytesOf(second));
+  EXPECT_TRUE(fanout.hasPending());
+  fanout.flush(remainders, 2);
+  EXPECT_EQ(b.drain(), bytesOf(second));
+  EXPECT_FALSE(fanout.hasPending());
+  EXPECT_TRUE(remainders.empty());
+}
+
 }  // namespace sio
