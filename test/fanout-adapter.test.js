@@ -263,3 +263,26 @@ test('churn: hundreds of clients come and go while broadcasting; each gets only 
   await until(() => io.of('/').adapter.stats().connections === 0, 'all unregistered');
   assert.deepStrictEqual(problems, []);
 });
+
+test('permessage-deflate and polling connections keep the standard path', { skip, timeout: 60000 }, async () => {
+  const httpServer = http.createServer();
+  const io = new Server(httpServer, { adapter: createAdapter(), parser, perMessageDeflate: { threshold: 0 } });
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${httpServer.address().port}`;
+  const deflate = connect(url);
+  const polling = connect(url, { transports: ['polling'] });
+  await Promise.all([waitFor(deflate, 'connect'), waitFor(polling, 'connect')]);
+  const got = [[], []];
+  deflate.on('m', (n) => got[0].push(n));
+  polling.on('m', (n) => got[1].push(n));
+  const before = io.of('/').adapter.stats();
+  for (let n = 0; n < 20; n++) io.emit('m', n);
+  await until(() => got[0].length === 20 && got[1].length === 20, 'delivered');
+  const after = io.of('/').adapter.stats();
+  assert.strictEqual(after.framesQueued, before.framesQueued);
+  assert.ok(after.refused.deflate >= 1);
+  for (const g of got) assert.deepStrictEqual(g, Array.from({ length: 20 }, (_, i) => i));
+  deflate.disconnect();
+  polling.disconnect();
+  io.close();
+});
