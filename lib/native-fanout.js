@@ -208,7 +208,8 @@ class NativeFanout {
     let m = 0;
     for (let h = 0; h < handed; h++) {
       const id = out[h];
-      while (ids[j] !== id) j++;
+      while (j < n && ids[j] !== id) j++;
+      if (j === n) break;  // cannot happen: the fan-out hands back a subsequence of ids
       // socket.io drops a volatile packet while the connection is busy
       // writing; our remainder in flight is such a write.
       if (volatile && this.registry.hasRawPending(id)) continue;
