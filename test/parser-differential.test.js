@@ -184,6 +184,10 @@ function genPacket(rnd) {
     }
   }
   if (rnd.chance(0.01)) packet.extra = genBinary(rnd); // socket.io-parser checks every key
+  if (rnd.chance(0.005)) { // and calls the packet's own toJSON to look for binary data
+    const shown = rnd.chance(0.5) ? { data: [genBinary(rnd)] } : { data: packet.data };
+    packet.toJSON = () => shown;
+  }
   return packet;
 }
 
