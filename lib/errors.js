@@ -1,9 +1,9 @@
 'use strict';
 
 /**
- * Protocol errors thrown by the decoder. Messages are socket.io-parser's,
- * word for word (applications and tests match on them); each error also
- * carries a stable `code`.
+ * Error helpers. Every error the package throws carries a `code`. Protocol
+ * errors thrown by the decoder keep socket.io-parser's messages word for word
+ * (applications and tests match on them).
  */
 
 /** Error codes, by socket.io-parser message. */
@@ -30,4 +30,36 @@ function protocolError(message, code) {
   return err;
 }
 
-module.exports = { codes, protocolError };
+/**
+ * The views `adapter.rooms` and `adapter.sids` (and the sets they return)
+ * read the native registry; writing through them would bypass the adapter's
+ * events and bookkeeping, so they refuse.
+ *
+ * @param {string} what e.g. "adapter.rooms.set()"
+ * @returns {TypeError & { code: string }}
+ */
+function readOnlyError(what) {
+  const err = new TypeError(
+    `${what} is not supported: with socket.io-native, adapter.rooms and adapter.sids are ` +
+    'read-only views of the native room registry; use socket.join(), socket.leave(), ' +
+    'adapter.addAll(), adapter.del() or adapter.delAll() instead'
+  );
+  // @ts-ignore
+  err.code = 'ERR_SOCKET_IO_NATIVE_READ_ONLY';
+  // @ts-ignore
+  return err;
+}
+
+/**
+ * @param {string} message
+ * @returns {TypeError & { code: string }}
+ */
+function invalidArgError(message) {
+  const err = new TypeError(message);
+  // @ts-ignore
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  // @ts-ignore
+  return err;
+}
+
+module.exports = { codes, protocolError, readOnlyError, invalidArgError };

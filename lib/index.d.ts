@@ -3,5 +3,13 @@ import * as parser from "./parser";
 /** Packet parser for `new Server(httpServer, { parser })`. */
 export { parser };
 
-/** Whether the native addon is loaded. */
+export {
+  createAdapter,
+  NativeAdapter,
+  NativeAdapterOptions,
+  NativeSessionAwareAdapter,
+  nativeRooms,
+} from "./adapter";
+
+/** Whether the native addon loaded. */
 export declare const native: boolean;

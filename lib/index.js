@@ -5,10 +5,18 @@
  */
 
 const binding = require('./binding');
+const { createAdapter } = require('./create-adapter');
+const { NativeAdapter } = require('./adapter');
+const { nativeRooms } = require('./native-rooms');
+const { NativeSessionAwareAdapter } = require('./session-aware-adapter');
 
 module.exports = {
+  createAdapter,
+  NativeAdapter,
+  NativeSessionAwareAdapter,
+  nativeRooms,
   /** Packet parser for `new Server(httpServer, { parser })`. */
   parser: require('./parser'),
-  /** Whether the native addon is loaded. */
+  /** Whether the native addon loaded. */
   native: binding.native,
 };

@@ -1,6 +1,7 @@
 'use strict';
 // Configures, builds and runs the C++ core's GoogleTest suite (`test`) or its
-// Google Benchmark programs (`bench`). The build directory is build-cmake/,
+// Google Benchmark programs (`bench`); `build [targets...]` only configures and
+// builds (all targets, or the ones named, e.g. sio_loadgen sio_sendloop). The build directory is build-cmake/,
 // outside build/, which `node-gyp rebuild` wipes.
 const { execFileSync } = require('child_process');
 const path = require('path');
@@ -18,11 +19,14 @@ function run(cmd, args) {
 
 run('cmake', ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release',
   `-DSIO_SANITIZE=${sanitize ? 'ON' : 'OFF'}`, `-DSIO_BENCH=${sanitize ? 'OFF' : 'ON'}`]);
-run('cmake', ['--build', dir, '-j', jobs]);
-if (mode === 'test') {
+const targets = mode === 'build' && extra.length ? ['--target', ...extra] : [];
+run('cmake', ['--build', dir, '-j', jobs, ...targets]);
+if (mode === 'build') {
+  // Nothing to run.
+} else if (mode === 'test') {
   run('ctest', ['--test-dir', dir, '--output-on-failure', '-j', jobs, ...extra]);
 } else if (mode === 'bench') {
   run(path.join(dir, 'sio_bench'), extra);
 } else {
-  throw new Error(`unknown mode ${mode}: use test or bench`);
+  throw new Error(`unknown mode ${mode}: use test, bench or build`);
 }

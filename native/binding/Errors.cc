@@ -19,6 +19,10 @@ const char* statusMessage(Status status) {
     case Status::CapacityExceeded: return "capacity exceeded";
     case Status::CannotDecide: return "payload left to JSON.parse";
     case Status::NeedMoreInput: return "header needs more input";
+    case Status::IdOutOfRange: return "id out of range: ids must be dense integers below 2^31";
+    case Status::BadDescriptor: return "not an open socket descriptor";
+    case Status::UnknownConnection: return "unknown connection";
+    case Status::OutOfMemory: return "out of memory";
   }
   return "unknown error";
 }
@@ -37,6 +41,8 @@ const char* codeOf(Status status) {
     case Status::CannotDecide:
     case Status::NeedMoreInput:
       return "ERR_SOCKET_IO_PARSE";
+    case Status::IdOutOfRange:
+      return "ERR_OUT_OF_RANGE";
     default:
       return "ERR_SOCKET_IO_NATIVE";
   }
@@ -47,7 +53,10 @@ const char* codeOf(Status status) {
 Napi::Error toJsError(Napi::Env env, Status status, std::string_view detail) {
   std::string message = statusMessage(status);
   message.append(detail);
-  Napi::Error error = Napi::Error::New(env, message);
+  // A bad id is the caller's misuse, reported the way Node reports values
+  // out of range.
+  Napi::Error error = status == Status::IdOutOfRange ? Napi::RangeError::New(env, message)
+                                                     : Napi::Error::New(env, message);
   error.Set("code", Napi::String::New(env, codeOf(status)));
   return error;
 }
@@ -55,6 +64,12 @@ Napi::Error toJsError(Napi::Env env, Status status, std::string_view detail) {
 void throwTypeError(Napi::Env env, const char* message) {
   Napi::TypeError error = Napi::TypeError::New(env, message);
   error.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+  error.ThrowAsJavaScriptException();
+}
+
+void throwRangeError(Napi::Env env, const char* message) {
+  Napi::RangeError error = Napi::RangeError::New(env, message);
+  error.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
   error.ThrowAsJavaScriptException();
 }
 

@@ -22,4 +22,8 @@ Napi::Error toJsError(Napi::Env env, Status status, std::string_view detail = {}
 // the caller, not bad input from the network.
 void throwTypeError(Napi::Env env, const char* message);
 
+// Throws a RangeError (code ERR_OUT_OF_RANGE) for an argument of the right
+// type but an unusable value, such as a negative or fractional id.
+void throwRangeError(Napi::Env env, const char* message);
+
 }  // namespace sio::binding

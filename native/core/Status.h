@@ -34,6 +34,14 @@ enum class Status : std::uint8_t {
   // The header parser was given a prefix of the packet and needs the rest.
   // Internal to the binding; never reaches JS.
   NeedMoreInput,
+
+  // Room registry, after the codec's additions for the same reason.
+  IdOutOfRange,          // an id of 2^31 or more, or far beyond the dense range in use
+
+  // Broadcast fan-out.
+  BadDescriptor,         // register() got something that is not an open socket
+  UnknownConnection,     // a connection id that is not (or no longer) registered
+  OutOfMemory,           // a frame buffer could not be allocated
 };
 
 }  // namespace sio

@@ -1,0 +1,554 @@
+'use strict';
+
+/**
+ * End-to-end broadcast benchmark: one message in, the same frame out to N
+ * websocket clients. Measures the server's CPU time per delivered frame for
+ *   stock     socket.io with its default adapter and parser
+ *   native    socket.io with this package's adapter and parser
+ *   sendloop  bench/sendloop: one send() per socket per message, the floor
+ *   control   (optional) stock again, as an A/A check of the machine's noise
+ * with N clients held by bench/loadgen (sio_loadgen), which checks that every
+ * client got every message once and in order.
+ *
+ *   node bench/broadcast.bench.js [--quick] [--n 1000,5000,10000] [--frames 300000]
+ *     [--messages M] [--rounds 2] [--variants stock,native,sendloop] [--pad 68]
+ *     [--burst 10] [--json results.json] [--no-build]
+ *     [--batch-us 0] [--quiet-wait 0] [--markdown] [--verbose] [--from-json saved.json]
+ *
+ * Environment equivalents: SIO_BENCH_N, SIO_BENCH_FRAMES, SIO_BENCH_MESSAGES,
+ * SIO_BENCH_ROUNDS, SIO_BENCH_VARIANTS. --frames is the number of delivered
+ * frames per variant, scenario and N, split over the rounds; --messages fixes
+ * the messages per round instead. Variants alternate within each round so
+ * that drift in the machine's speed hits all of them alike.
+ *
+ * Scenarios: "turn" is one broadcast per event-loop turn (setImmediate
+ * between emits); "burst" is --burst broadcasts per turn.
+ */
+
+const { spawn, execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const readline = require('readline');
+
+const root = path.join(__dirname, '..');
+
+// ---------------------------------------------------------------------------
+// Options
+
+function parseArgs(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const name = a.slice(2);
+    if (['quick', 'no-build', 'verbose', 'markdown'].includes(name)) args[name] = true;
+    else if (i + 1 < argv.length) args[name] = argv[++i];
+    else throw new Error(`${a} needs a value`);
+  }
+  return args;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const quick = Boolean(args.quick);
+const pick = (name, env, fallback) => args[name] ?? process.env[env] ?? fallback;
+const config = {
+  ns: String(pick('n', 'SIO_BENCH_N', quick ? '1000' : '1000,5000,10000')).split(',').map(Number),
+  frames: Number(pick('frames', 'SIO_BENCH_FRAMES', quick ? 20000 : 300000)),
+  messages: Number(pick('messages', 'SIO_BENCH_MESSAGES', 0)) || 0,
+  rounds: Number(pick('rounds', 'SIO_BENCH_ROUNDS', quick ? 1 : 2)),
+  variants: String(pick('variants', 'SIO_BENCH_VARIANTS', 'stock,native,sendloop')).split(','),
+  pad: Number(args.pad ?? 68),
+  burst: Number(args.burst ?? 10),
+  json: args.json || null,
+  build: !args['no-build'],
+  verbose: Boolean(args.verbose),
+  markdown: Boolean(args.markdown),
+  binDir: args['bin-dir'] || path.join(root, 'build-cmake', 'release'),
+  // Every wait is bounded; a stalled run fails instead of hanging.
+  connectTimeoutMs: Number(args['connect-timeout-ms'] ?? 120000),
+  stallMs: Number(args['stall-ms'] ?? 20000),
+  childMaxMs: 30 * 60 * 1000,
+  batchUs: Number(args['batch-us'] ?? 0),
+  quietWait: Number(args['quiet-wait'] ?? 0),
+};
+for (const v of config.variants) {
+  if (!['stock', 'native', 'sendloop', 'control'].includes(v)) throw new Error(`unknown variant ${v}`);
+}
+for (const n of config.ns) {
+  if (!(n > 0)) throw new Error(`bad N in ${config.ns}`);
+}
+
+const scenarios = [
+  { name: 'turn', title: 'one broadcast per event-loop turn', burst: 1 },
+  { name: 'burst', title: `bursts of ${config.burst} broadcasts per turn`, burst: config.burst },
+];
+
+// ---------------------------------------------------------------------------
+// Child processes: JSON lines on stdout, commands on stdin, all killed on exit.
+
+const children = new Set();
+
+class Child {
+  constructor(name, cmd, argv) {
+    this.name = name;
+    this.proc = spawn(cmd, argv, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.lines = [];
+    this.waiters = [];
+    this.stderr = '';
+    this.exited = false;
+    children.add(this);
+    readline.createInterface({ input: this.proc.stdout }).on('line', (line) => {
+      let msg;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        msg = { event: 'text', text: line };
+      }
+      if (config.verbose) process.stderr.write(`[${this.name}] ${line}\n`);
+      this.lines.push(msg);
+      this.wake();
+    });
+    this.proc.stderr.on('data', (d) => {
+      this.stderr = (this.stderr + d).slice(-4000);
+      if (config.verbose) process.stderr.write(`[${this.name}] ${d}`);
+    });
+    this.proc.stdin.on('error', () => {}); // The child may exit first.
+    this.proc.on('exit', (code, signal) => {
+      this.exited = true;
+      this.exitInfo = { code, signal };
+      children.delete(this);
+      this.wake();
+    });
+  }
+
+  send(line) {
+    if (!this.exited) this.proc.stdin.write(`${line}\n`);
+  }
+
+  wake() {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** The next line with `event` (consumed), or an error after timeoutMs. */
+  next(event, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const i = this.lines.findIndex((m) => m.event === event);
+        if (i >= 0) {
+          done();
+          resolve(this.lines.splice(i, 1)[0]);
+        } else if (this.exited) {
+          done();
+          reject(new Error(`${this.name} exited (${JSON.stringify(this.exitInfo)}) while waiting for ` +
+            `"${event}": ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name}: no "${event}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  /** Asks the child to quit, then kills it if it has not exited in time. */
+  async stop(graceMs = 10000) {
+    if (this.exited) return;
+    this.send('quit');
+    this.proc.stdin.end();
+    const exited = new Promise((resolve) => this.proc.once('exit', resolve));
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+function killAll() {
+  for (const c of children) c.proc.kill('SIGKILL');
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Setup
+
+function buildPrograms() {
+  const targets = ['sio_loadgen', 'sio_sendloop'];
+  const have = targets.every((t) => fs.existsSync(path.join(config.binDir, t)));
+  if (!config.build) {
+    if (!have) throw new Error(`${config.binDir} lacks ${targets.join('/')}: run node scripts/cmake.js build`);
+    return;
+  }
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'cmake.js'), 'build', ...targets], {
+    cwd: root,
+    stdio: ['ignore', process.stderr, process.stderr],
+  });
+}
+
+/** Why the native variant cannot run, or null if it can. */
+function nativeUnavailable() {
+  let mod;
+  try {
+    mod = require('..');
+  } catch (err) {
+    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(path.join(root, 'lib', 'index.js'))) {
+      return 'lib/index.js does not exist yet';
+    }
+    return `require('socket.io-native') failed: ${err.message.split('\n')[0].split(root).join('.')}`;
+  }
+  if (typeof mod.createAdapter !== 'function' || !mod.parser) {
+    return 'lib/index.js does not export createAdapter and parser yet';
+  }
+  if (mod.native === false) return 'the native addon did not load, so this would measure the fallback';
+  return null;
+}
+
+function hardFileLimit() {
+  try {
+    return Number(execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim()) || Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+// Node raises its own soft RLIMIT_NOFILE to the hard limit at startup, so a
+// server child only needs help when the hard limit itself is too low; then
+// (as root in CI) prlimit raises it for that child alone.
+function serverCommand(argv, n) {
+  const wanted = n + 256;
+  if (hardFileLimit() >= wanted) return [process.execPath, argv];
+  return ['prlimit', [`--nofile=${wanted}:${wanted}`, '--', process.execPath, ...argv]];
+}
+
+/** Why N clients cannot be run here (descriptor limits), or null. */
+function fileLimitProblem(n) {
+  const wanted = n + 256;
+  const hard = hardFileLimit();
+  if (hard >= wanted) return null;
+  try {
+    execFileSync('prlimit', [`--nofile=${wanted}:${wanted}`, '--', 'true'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return `needs ${wanted} file descriptors per process; the hard limit is ${hard} and cannot be raised ` +
+      '(raising it needs CAP_SYS_RESOURCE; or start the benchmark with a higher ulimit -Hn)';
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    nproc: cpus.length,
+    cpu: cpus[0] ? cpus[0].model : 'unknown',
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+}
+
+/** Busy and total CPU time of the whole machine so far, in clock ticks (/proc/stat). */
+function machineTicks() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] || 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+// The machine may be shared (CI runners, parallel jobs). Other processes do
+// not change the server's CPU time much, but they do change cache behaviour
+// and wall time, so each phase records how busy the rest of the machine was,
+// and --quiet-wait S waits (at most S seconds per run) for it to calm down.
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux.
+
+async function waitQuiet(maxSeconds) {
+  const deadline = Date.now() + maxSeconds * 1000;
+  for (;;) {
+    const a = machineTicks();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = machineTicks();
+    if (!a || !b) return null;
+    const busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
+    if (busy < 0.1 || Date.now() > deadline) return busy;
+  }
+}
+
+function messagesFor(n, burst) {
+  let m = config.messages || Math.ceil(config.frames / (n * config.rounds));
+  m = Math.max(m, burst);
+  return Math.ceil(m / burst) * burst;
+}
+
+// ---------------------------------------------------------------------------
+// One run: a server and a load generator for one variant and N; a warm-up
+// phase, then every scenario.
+
+async function startServer(variant, n) {
+  if (variant === 'sendloop') {
+    return new Child('sendloop', path.join(config.binDir, 'sio_sendloop'), [
+      '--pad', String(config.pad), '--max-connections', String(n + 64), '--max-ms', String(config.childMaxMs),
+    ]);
+  }
+  // "control" is stock run a second time under another name: an A/A
+  // comparison that shows how much two identical servers differ on this
+  // machine, i.e. the noise floor of the other ratios.
+  const serverVariant = variant === 'control' ? 'stock' : variant;
+  const [cmd, argv] = serverCommand([path.join(__dirname, 'broadcast-server.js'), '--variant', serverVariant,
+    '--pad', String(config.pad), '--max-ms', String(config.childMaxMs)], n);
+  return new Child(variant, cmd, argv);
+}
+
+async function phase(server, loadgen, target, count, burst) {
+  loadgen.send(`wait ${target}`);
+  await loadgen.next('waiting', 10000);
+  const ticksBefore = machineTicks();
+  const start = process.hrtime.bigint();
+  server.send(`run ${count} ${burst}`);
+  const result = await loadgen.next('phase', config.stallMs + 60000 + count * 2000);
+  server.send('stats');
+  const stats = await server.next('stats', 30000);
+  const ticksAfter = machineTicks();
+  const wallNs = result.lastFrameNs > 0 ? result.lastFrameNs - Number(start) : 0;
+  // Share of the machine's CPU capacity used by everything except the server
+  // and the load generator during the phase.
+  let otherLoad = NaN;
+  if (ticksBefore && ticksAfter) {
+    const busyUs = (ticksAfter.busy - ticksBefore.busy) * TICK_US;
+    const totalUs = (ticksAfter.total - ticksBefore.total) * TICK_US;
+    const ours = stats.cpuUserUs + stats.cpuSysUs + result.cpuUserUs + result.cpuSysUs;
+    otherLoad = totalUs > 0 ? Math.max(0, busyUs - ours) / totalUs : NaN;
+  }
+  return { result, stats, wallNs, otherLoad };
+}
+
+async function runOne(variant, n, round) {
+  if (config.quietWait > 0) await waitQuiet(config.quietWait);
+  const server = await startServer(variant, n);
+  let loadgen = null;
+  const out = [];
+  try {
+    const listening = await server.next('listening', 30000);
+    loadgen = new Child(`loadgen(${variant})`, path.join(config.binDir, 'sio_loadgen'), [
+      '--port', String(listening.port), '--connections', String(n),
+      '--connect-timeout-ms', String(config.connectTimeoutMs), '--stall-ms', String(config.stallMs),
+      '--max-ms', String(config.childMaxMs), '--batch-us', String(config.batchUs),
+    ]);
+    const connected = await loadgen.next('connected', config.connectTimeoutMs + 10000);
+    if (connected.connected !== n) {
+      return scenarios.map((s) => ({ variant, n, round, scenario: s.name,
+        error: `only ${connected.connected} of ${n} clients connected ${JSON.stringify(connected.errors)}` }));
+    }
+    let target = 0;
+    // Warm-up (not recorded): lets V8 optimize the server's hot path.
+    const warm = Math.max(5, Math.ceil(messagesFor(n, 1) / 10));
+    target += warm;
+    await phase(server, loadgen, target, warm, 1);
+    for (const s of scenarios) {
+      const m = messagesFor(n, s.burst);
+      target += m;
+      const { result, stats, wallNs, otherLoad } = await phase(server, loadgen, target, m, s.burst);
+      out.push({
+        variant, n, round, scenario: s.name, messages: m, expected: m * n,
+        delivered: result.frames, ok: result.ok && !result.stalled && result.frames === m * n,
+        ordered: result.ordered, complete: result.complete, checks: result,
+        serverCpuUs: stats.cpuUserUs + stats.cpuSysUs, serverUserUs: stats.cpuUserUs,
+        serverSysUs: stats.cpuSysUs, wallNs,
+        clientCpuUs: result.cpuUserUs + result.cpuSysUs, otherLoad, server: stats,
+      });
+    }
+    return out;
+  } catch (err) {
+    // Keep the scenarios that finished; the rest report the error.
+    const done = new Set(out.map((r) => r.scenario));
+    return [...out, ...scenarios.filter((s) => !done.has(s.name))
+      .map((s) => ({ variant, n, round, scenario: s.name, error: err.message }))];
+  } finally {
+    if (loadgen) await loadgen.stop();
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+function summarize(results, variants) {
+  const rows = [];
+  for (const s of scenarios) {
+    for (const n of config.ns) {
+      const row = { scenario: s, n, variants: {} };
+      for (const v of variants) {
+        const rs = results.filter((r) => r.variant === v && r.n === n && r.scenario === s.name);
+        const errors = rs.filter((r) => r.error).map((r) => r.error);
+        const good = rs.filter((r) => !r.error);
+        const delivered = good.reduce((a, r) => a + r.delivered, 0);
+        const expected = good.reduce((a, r) => a + r.expected, 0);
+        const cpu = good.reduce((a, r) => a + r.serverCpuUs, 0);
+        const client = good.reduce((a, r) => a + r.clientCpuUs, 0);
+        const wall = good.reduce((a, r) => a + r.wallNs, 0);
+        const perRound = good.map((r) => r.serverCpuUs / Math.max(1, r.delivered));
+        const loads = good.map((r) => r.otherLoad).filter(Number.isFinite);
+        row.variants[v] = {
+          runs: rs.length, errors, delivered, expected,
+          ok: errors.length === 0 && good.length > 0 && good.every((r) => r.ok),
+          ordered: good.every((r) => r.ordered),
+          usPerFrame: delivered ? cpu / delivered : NaN,
+          sysShare: cpu ? good.reduce((a, r) => a + r.serverSysUs, 0) / cpu : NaN,
+          clientUsPerFrame: delivered ? client / delivered : NaN,
+          framesPerSec: wall ? delivered / (wall / 1e9) : NaN,
+          spread: perRound.length > 1 ? [Math.min(...perRound), Math.max(...perRound)] : null,
+          otherLoad: loads.length ? Math.max(...loads) : NaN,
+        };
+      }
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+function fmt(x, digits = 1) {
+  return Number.isFinite(x) ? x.toFixed(digits) : '-';
+}
+
+function table(rows, unavailable) {
+  const lines = [];
+  for (const row of rows) {
+    lines.push('');
+    lines.push(`${row.scenario.title}, N = ${row.n}`);
+    const header = ['variant', 'delivered', 'check', 'server us/frame', '(range)', 'sys %',
+      'frames/s', 'vs stock', 'vs send()', 'loadgen us/frame', 'other load %'];
+    const body = [];
+    const stock = row.variants.stock;
+    const floor = row.variants.sendloop;
+    for (const [v, r] of Object.entries(row.variants)) {
+      if (unavailable[v]) {
+        body.push([v, `not available: ${unavailable[v]}`]);
+        continue;
+      }
+      if (r.errors.length && !r.delivered) {
+        body.push([v, `error: ${r.errors[0]}`]);
+        continue;
+      }
+      const check = r.ok ? 'ok' : `FAIL${r.ordered ? '' : ' (order)'} ${r.delivered}/${r.expected}`;
+      body.push([
+        v, String(r.delivered), check, fmt(r.usPerFrame, 2),
+        r.spread ? `${fmt(r.spread[0], 2)}-${fmt(r.spread[1], 2)}` : '',
+        fmt(100 * r.sysShare, 0), fmt(r.framesPerSec, 0),
+        stock && stock.delivered ? `${fmt(r.usPerFrame / stock.usPerFrame, 2)}x` : '-',
+        floor && floor.delivered ? `${fmt(r.usPerFrame / floor.usPerFrame, 2)}x` : '-',
+        fmt(r.clientUsPerFrame, 2), fmt(100 * r.otherLoad, 0),
+      ]);
+    }
+    if (config.markdown) {
+      // For pasting into bench/RESULTS.md.
+      lines.push('');
+      lines.push(`| ${header.join(' | ')} |`);
+      lines.push(`|${header.map(() => '---').join('|')}|`);
+      for (const b of body) {
+        const cells = b.length > 2 ? b : [b[0], b[1], ...header.slice(2).map(() => '')];
+        lines.push(`| ${cells.join(' | ')} |`);
+      }
+      continue;
+    }
+    const widths = header.map((h, i) => Math.max(h.length, ...body.filter((b) => b.length > 2).map((b) => b[i].length)));
+    lines.push(header.map((h, i) => h.padEnd(widths[i])).join('  '));
+    for (const b of body) {
+      lines.push(b.length > 2 ? b.map((c, i) => c.padEnd(widths[i])).join('  ') : b.join('  '));
+    }
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------
+
+async function main() {
+  if (args['from-json']) {
+    // Re-render a saved run (e.g. as Markdown) without measuring again.
+    const saved = JSON.parse(fs.readFileSync(args['from-json'], 'utf8'));
+    config.ns = saved.config.ns;
+    console.log(table(summarize(saved.results, saved.config.variants), saved.unavailable));
+    return;
+  }
+  buildPrograms();
+  const unavailable = {};
+  if (config.variants.includes('native')) {
+    const why = nativeUnavailable();
+    if (why) {
+      unavailable.native = why;
+      console.log(`variant native (this package's adapter + parser) is not available yet: ${why}; skipping it`);
+    }
+  }
+  const variants = config.variants.filter((v) => !unavailable[v]);
+  const info = machine();
+  console.log(`machine: ${info.nproc} CPUs (${info.cpu}), node ${info.node}, ${info.os}, load average ${info.loadavg}`);
+  console.log(`N = ${config.ns.join(', ')}; rounds = ${config.rounds}; variants = ${variants.join(', ')}; ` +
+    `frames of ~${config.pad + 30} bytes (pad ${config.pad}); ` +
+    (config.messages ? `${config.messages} messages per round` : `~${config.frames} frames per variant, scenario and N`));
+
+  const results = [];
+  for (const n of config.ns) {
+    const problem = fileLimitProblem(n);
+    if (problem) {
+      console.log(`  N=${n}: skipped, ${problem}`);
+      for (let round = 0; round < config.rounds; round++) {
+        for (const v of variants) {
+          results.push(...scenarios.map((s) => ({ variant: v, n, round, scenario: s.name, error: problem })));
+        }
+      }
+      continue;
+    }
+    for (let round = 0; round < config.rounds; round++) {
+      // A, B, C then C, B, A: a steady drift in the machine's speed then
+      // affects every variant alike instead of favouring the one that goes first.
+      const order = round % 2 === 0 ? variants : [...variants].reverse();
+      for (const v of order) {
+        const t0 = Date.now();
+        const out = await runOne(v, n, round);
+        results.push(...out);
+        const msg = out.map((r) => (r.error ? `${r.scenario}: error ${r.error}`
+          : `${r.scenario}: ${fmt(r.serverCpuUs / Math.max(1, r.delivered), 2)} us/frame${r.ok ? '' : ' CHECK FAILED'}`));
+        console.log(`  N=${n} round ${round + 1}/${config.rounds} ${v}: ${msg.join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      }
+    }
+  }
+  const rows = summarize(results, config.variants);
+  console.log(table(rows, unavailable));
+  console.log('\nserver us/frame: server process CPU (user+sys, getrusage) during the measured phase / frames the clients received;' +
+    '\nframes/s: frames received / (last frame received - run command); vs send(): ratio to sio_sendloop;' +
+    '\nother load: highest share of the machine\'s CPU used by other processes during a measured phase.');
+  if (config.json) {
+    fs.writeFileSync(config.json, JSON.stringify({ machine: info, config, unavailable, results, rows: rows.map((r) => ({
+      scenario: r.scenario.name, n: r.n, variants: r.variants })) }, null, 2));
+  }
+  // The send loop counts send() calls that would have blocked: the clients
+  // fell behind and socket buffers filled, which changes what the server
+  // does per frame. Say so rather than let it pass as a normal result.
+  const behind = results.filter((r) => !r.error && r.server && r.server.blocked > 0);
+  for (const r of behind) {
+    console.log(`note: N=${r.n} ${r.variant} ${r.scenario} round ${r.round + 1}: ${r.server.blocked} sends would ` +
+      'have blocked (clients fell behind); its CPU per frame includes queueing');
+  }
+  const failed = results.some((r) => r.error || !r.ok);
+  if (failed) {
+    console.log('\nsome runs failed their completeness/order check or did not finish');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error(err.stack || err.message);
+  killAll();
+  process.exit(1);
+});

@@ -1,0 +1,113 @@
+'use strict';
+
+const { Adapter } = require('socket.io-adapter');
+const { nativeRooms } = require('./native-rooms');
+
+/**
+ * socket.io-adapter's in-memory Adapter with room membership kept in the
+ * native room registry. Every public method keeps the stock semantics,
+ * return types and event order (create-room, join-room, leave-room,
+ * delete-room); what changes is where the rooms live and how a broadcast
+ * finds its recipients: one native call computes the union of the target
+ * rooms minus the except rooms, on integer ids, into a reused Uint32Array.
+ *
+ * `adapter.rooms` and `adapter.sids` are read-only Map-like views (see
+ * {@link MapView}); `socketRooms()` still returns a real Set.
+ *
+ * Events carry the same arguments in the same order as stock, and a
+ * "leave-room" listener finds the room as stock shows it (still there when
+ * it just emptied; rejoining it there cancels its "delete-room"). Two reads
+ * from inside listeners differ, because the registry applies a change before
+ * its events fire: during "create-room" the room already holds the joining
+ * socket (stock: empty), and during the events of delAll() the socket is
+ * already gone from `sids` (stock: removed after the last event).
+ *
+ * Use createAdapter() rather than this class directly: it also picks the
+ * session-aware variant under `connectionStateRecovery`, and falls back to
+ * socket.io-adapter when the addon is not available (this constructor then
+ * throws an error with code ERR_SOCKET_IO_NATIVE_UNAVAILABLE).
+ *
+ * The local-layer methods a cluster adapter reaches through `super`
+ * (broadcast, broadcastWithAck, addSockets, delSockets, disconnectSockets,
+ * fetchSockets, sockets) all go through `apply()` (from {@link nativeRooms}) or the
+ * single delivery loop in {@link NativeAdapter#_deliver}.
+ */
+class NativeAdapter extends nativeRooms(Adapter) {
+  /**
+   * Broadcasts a packet.
+   *
+   * @param {any} packet
+   * @param {{ rooms: Set<any>, except?: Set<any>, flags?: any }} opts
+   */
+  broadcast(packet, opts) {
+    const flags = opts.flags || {};
+    const packetOpts = {
+      preEncoded: true,
+      volatile: flags.volatile,
+      compress: flags.compress,
+    };
+    packet.nsp = this.nsp.name;
+    const encodedPackets = this._encode(packet, packetOpts);
+    this._deliver(packet, opts, encodedPackets, packetOpts, undefined);
+  }
+
+  /**
+   * Broadcasts a packet and expects an acknowledgement from each client.
+   *
+   * @param {any} packet
+   * @param {{ rooms: Set<any>, except?: Set<any>, flags?: any }} opts
+   * @param {(clientCount: number) => void} clientCountCallback
+   * @param {(...args: any[]) => void} ack
+   */
+  broadcastWithAck(packet, opts, clientCountCallback, ack) {
+    const flags = opts.flags || {};
+    const packetOpts = {
+      preEncoded: true,
+      volatile: flags.volatile,
+      compress: flags.compress,
+    };
+    packet.nsp = this.nsp.name;
+    // One id for every copy: the namespace's counter is shared, so no duplicates.
+    packet.id = this.nsp._ids++;
+    const encodedPackets = this._encode(packet, packetOpts);
+    clientCountCallback(this._deliver(packet, opts, encodedPackets, packetOpts, ack));
+  }
+
+  /**
+   * The one per-recipient loop of a broadcast: the same writes stock makes,
+   * for the sockets the registry returned. A later step moves these writes
+   * into native code; everything that writes a broadcast goes through here.
+   *
+   * @private
+   * @param {any} packet
+   * @param {{ rooms: Set<any>, except?: Set<any> }} opts
+   * @param {any[]} encodedPackets
+   * @param {any} packetOpts
+   * @param {((...args: any[]) => void) | undefined} ack
+   * @returns {number} the number of sockets written to
+   */
+  _deliver(packet, opts, encodedPackets, packetOpts, ack) {
+    const index = this._index;
+    const sockets = this.nsp.sockets;
+    const depth = index.enter();
+    let count = 0;
+    try {
+      const n = index.recipients(opts.rooms, opts.except, depth);
+      const out = index.outPool[depth];
+      for (let i = 0; i < n; i++) {
+        const socket = index.socketAt(out[i], sockets);
+        if (socket === undefined) continue;
+        count++;
+        if (ack !== undefined) socket.acks.set(packet.id, ack);
+        if (typeof socket.notifyOutgoingListeners === 'function') socket.notifyOutgoingListeners(packet);
+        socket.client.writeToEngine(encodedPackets, packetOpts);
+      }
+    } finally {
+      index.exit();
+    }
+    return count;
+  }
+
+}
+
+module.exports = { NativeAdapter };

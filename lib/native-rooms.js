@@ -1,0 +1,172 @@
+'use strict';
+
+const debug = require('debug')('socket.io-native:adapter');
+const binding = require('./binding');
+const { RoomIndex } = require('./room-index');
+const { MapView } = require('./map-view');
+
+/**
+ * Returns a subclass of `Base` (socket.io-adapter's Adapter or any adapter
+ * built on it, such as a cluster adapter) whose room membership lives in the
+ * native room registry: addAll, del, delAll, socketRooms, apply and
+ * computeExceptSids are replaced, and `rooms` / `sids` become read-only
+ * Map-like views. Nothing else is touched: stock's broadcast,
+ * broadcastWithAck, fetchSockets, addSockets, delSockets, disconnectSockets
+ * and sockets all find their sockets through `this.apply()`, so a cluster
+ * adapter's `super.broadcast(...)` reaches the native recipients without
+ * any global patching.
+ *
+ * @template {new (...args: any[]) => any} T
+ * @param {T} Base
+ * @returns {T}
+ */
+function nativeRooms(Base) {
+  /**
+   * Room membership in the native registry, on top of `Base`.
+   */
+  class NativeRooms extends Base {
+    /**
+     * @param {...any} args the arguments of `Base` (the namespace first)
+     */
+    constructor(...args) {
+      // Checked before Base runs, so that a cluster adapter does not start
+      // (subscribe, send heartbeats) only to be thrown away.
+      if (!binding.native || !binding.addon.registry) {
+        const err = new Error('socket.io-native: the native room registry is not available' +
+          (binding.reason ? ` (${binding.reason})` : ''));
+        // @ts-ignore
+        err.code = 'ERR_SOCKET_IO_NATIVE_UNAVAILABLE';
+        throw err;
+      }
+      super(...args);
+      /** @private */
+      this._index = new RoomIndex(binding.addon.registry.Registry);
+      /** @type {any} Map-like, read-only: room -> Set-like of socket ids */
+      this.rooms = new MapView(this._index, true);
+      /** @type {any} Map-like, read-only: socket id -> Set-like of rooms */
+      this.sids = new MapView(this._index, false);
+      debug('native rooms for namespace %s', this.nsp.name);
+    }
+
+    /**
+     * Adds a socket to a list of rooms.
+     *
+     * @param {string} id the socket id
+     * @param {Set<any>} rooms
+     */
+    addAll(id, rooms) {
+      const index = this._index;
+      let s = index.socketInt(id);
+      // A socket joining at least one room is created by its first join.
+      if (s < 0) s = index.addSocket(id, rooms.size > 0);
+      for (const room of rooms) {
+        const flags = index.join(s, room);
+        if (flags & 1) this.emit('create-room', room);
+        if (flags & 2) this.emit('join-room', room, id);
+      }
+    }
+
+    /**
+     * Removes a socket from a room.
+     *
+     * @param {string} id the socket id
+     * @param {any} room
+     */
+    del(id, room) {
+      const index = this._index;
+      const s = index.socketInt(id);
+      if (s < 0) return;
+      const r = index.roomId(room);
+      if (r < 0) return;
+      const flags = index.leave(s, r);
+      if (flags === 0) return;
+      const joins = index.joins;
+      this.emit('leave-room', room, id);
+      if (flags & 2 && index.releaseIfEmpty(r, room, joins)) this.emit('delete-room', room);
+    }
+
+    /**
+     * Removes a socket from all the rooms it joined, and forgets it.
+     *
+     * @param {string} id the socket id
+     */
+    delAll(id) {
+      const index = this._index;
+      const left = index.removeSocket(id);
+      if (left === null) return;
+      for (let i = 0; i < left.length; i += 2) {
+        const room = left[i];
+        const r = left[i + 1];
+        const joins = index.joins;
+        this.emit('leave-room', room, id);
+        if (r >= 0 && index.releaseIfEmpty(r, room, joins)) this.emit('delete-room', room);
+      }
+    }
+
+    /**
+     * Calls `callback` for every connected socket matching `opts` (union of
+     * `opts.rooms`, or all sockets, minus the members of `opts.except`), in
+     * stock order. fetchSockets, addSockets, delSockets, disconnectSockets and
+     * sockets are inherited from socket.io-adapter and run through here.
+     *
+     * @param {{ rooms: Set<any>, except?: Set<any> }} opts
+     * @param {(socket: any) => void} callback
+     */
+    apply(opts, callback) {
+      const index = this._index;
+      const sockets = this.nsp.sockets;
+      const depth = index.enter();
+      try {
+        const n = index.recipients(opts.rooms, opts.except, depth);
+        const out = index.outPool[depth];
+        for (let i = 0; i < n; i++) {
+          const socket = index.socketAt(out[i], sockets);
+          if (socket !== undefined) callback(socket);
+        }
+      } finally {
+        index.exit();
+      }
+    }
+
+    /**
+     * The socket ids in the given rooms, as stock computes them for `except`.
+     *
+     * @param {Set<any> | undefined} exceptRooms
+     * @returns {Set<string>}
+     */
+    computeExceptSids(exceptRooms) {
+      const sids = new Set();
+      if (exceptRooms && exceptRooms.size > 0) {
+        for (const room of exceptRooms) {
+          for (const id of this._index.roomMembers(room)) sids.add(id);
+        }
+      }
+      return sids;
+    }
+
+    /**
+     * The rooms a socket joined, as a new Set (what `socket.rooms` returns),
+     * or undefined for an unknown socket.
+     *
+     * @param {string} id the socket id
+     * @returns {Set<any> | undefined}
+     */
+    socketRooms(id) {
+      const list = this._index.socketRoomList(id);
+      return list === null ? undefined : new Set(list);
+    }
+
+    /**
+     * Bytes held by this adapter's native registry.
+     *
+     * @returns {number}
+     */
+    nativeMemoryUsage() {
+      return this._index.nativeMemory();
+    }
+  }
+
+  return NativeRooms;
+}
+
+module.exports = { nativeRooms };

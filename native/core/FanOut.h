@@ -1,0 +1,113 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "ConnectionTable.h"
+#include "FrameRef.h"
+#include "Status.h"
+
+namespace sio {
+
+// Writes broadcast frames to registered connections, corked per connection.
+//
+// enqueue() appends a broadcast's frames to the queue of every idle recipient
+// and reports the others (busy, or not registered) back to the caller, who
+// sends to those the standard way. flush() then writes each dirty connection's
+// whole queue with one sendmsg (a gather write over the shared frame buffers),
+// so ten broadcasts in one event-loop turn cost one syscall per connection,
+// as uWebSockets' corking does. The binding calls flush() once per loop
+// iteration, and flushOne() when anything else is about to be written to a
+// connection, which keeps the connection's byte stream in order.
+//
+// A write that the kernel only partly accepts (the socket buffer is full) or
+// refuses is never retried here: the unwritten bytes go back to the caller as
+// a Remainder, the connection is marked busy, and JS writes the remainder
+// through the connection's own stream, which queues it in memory and finishes
+// it when the socket drains. Until JS says the connection drained
+// (setBusy(id, false)), broadcasts to it take the standard path behind the
+// remainder. So each client gets every frame complete and in order, and the
+// native side never needs to watch a socket for writability.
+class FanOut {
+ public:
+  struct Stats {
+    std::uint64_t broadcasts = 0;       // enqueue() calls
+    std::uint64_t recipients = 0;       // ids passed to enqueue()
+    std::uint64_t framesQueued = 0;     // frame deliveries corked natively
+    std::uint64_t framesWritten = 0;    // frame deliveries fully written natively
+    std::uint64_t bytesWritten = 0;     // bytes accepted by the kernel
+    std::uint64_t writes = 0;           // sendmsg calls
+    std::uint64_t coalescedWrites = 0;  // sendmsg calls that carried more than one frame
+    std::uint64_t handedBusy = 0;       // recipients handed to JS: connection busy
+    std::uint64_t handedUnknown = 0;    // recipients handed to JS: id not registered
+    std::uint64_t handedPartial = 0;    // remainders handed to JS: socket buffer full
+    std::uint64_t handedError = 0;      // remainders handed to JS: write error (e.g. EPIPE)
+    std::uint64_t handedBack = 0;       // queues handed to JS unwritten by handBack()
+    std::uint64_t framesHanded = 0;     // frame deliveries (whole or tail) in remainders
+    std::uint64_t bytesHanded = 0;      // bytes in remainders
+  };
+
+  // The bytes of one connection that the kernel did not take: frames[0] from
+  // byte `offset` on, then the other frames whole.
+  struct Remainder {
+    std::uint32_t id = 0;
+    std::size_t offset = 0;
+    std::vector<FrameRef> frames;
+    std::size_t bytes() const noexcept;
+    // Copies the unwritten bytes, in order, to `out` (which holds bytes()).
+    void copyTo(std::uint8_t* out) const noexcept;
+  };
+
+  // Gather writes carry at most this many frames (Linux's UIO_MAXIOV); a
+  // longer queue takes several writes.
+  static constexpr std::size_t kMaxIov = 1024;
+
+  Status add(int fd, std::uint32_t& id) noexcept { return table_.add(fd, id); }
+  Status remove(std::uint32_t id) noexcept { return table_.remove(id); }
+  std::size_t size() const noexcept { return table_.size(); }
+
+  // Queues `frames` (one broadcast: the message frame, then its binary
+  // attachments) for every idle recipient in `ids`. Writes the ids that must
+  // take the standard path to `out` (room for ids.size()) in their original
+  // order and returns how many there are.
+  std::size_t enqueue(std::span<const FrameRef> frames, std::span<const std::uint32_t> ids,
+                      std::uint32_t* out) noexcept;
+
+  // Writes every dirty connection's queue. Appends one Remainder per
+  // connection the kernel did not fully accept.
+  void flush(std::vector<Remainder>& remainders) noexcept;
+
+  // Writes one connection's queue now. Returns true and fills `remainder`
+  // when bytes are left for JS; the connection is then busy.
+  bool flushOne(std::uint32_t id, Remainder& remainder) noexcept;
+
+  // Marks a connection busy (JS has writes in flight) or idle (JS drained).
+  // Going busy writes the queue first: corked frames were sent before
+  // whatever JS is about to write, and must reach the socket first.
+  Status setBusy(std::uint32_t id, bool busy, Remainder& remainder, bool& hasRemainder) noexcept;
+
+  // Marks a connection busy and moves its corked frames, unwritten, into
+  // `remainder` for JS to write. For when JS may already have bytes in flight
+  // on the socket that it did not announce beforehand (ws answers a client's
+  // ping with a pong on its own, and libuv may hold part of it): writing the
+  // corked frames natively could then land inside that frame. Returns whether
+  // there were frames.
+  bool handBack(std::uint32_t id, Remainder& remainder) noexcept;
+
+  // Drops every corked frame without writing it (benchmarks, teardown).
+  void discardPending() noexcept;
+
+  bool hasPending() const noexcept { return !dirty_.empty(); }
+  const Stats& stats() const noexcept { return stats_; }
+
+ private:
+  bool writeQueue(Connection& connection, Remainder& remainder) noexcept;
+
+  ConnectionTable table_;
+  std::vector<std::uint32_t> dirty_;
+  Stats stats_;
+};
+
+}  // namespace sio

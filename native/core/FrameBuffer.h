@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sio {
+
+// One immutable, reference-counted block of bytes holding a complete
+// websocket frame (header and payload). A broadcast builds its frame once and
+// every recipient's queue holds a reference to the same block, so queueing a
+// frame for a recipient costs a pointer and a counter increment, never a copy.
+//
+// The count is not atomic on purpose: the fan-out engine lives on one event
+// loop thread (one instance per addon instance), and nothing here is shared
+// between threads.
+class FrameBuffer {
+ public:
+  // Allocates a block able to hold `capacity` bytes with a count of one.
+  // Returns nullptr when memory is exhausted (the core has no exceptions).
+  static FrameBuffer* create(std::size_t capacity) noexcept;
+
+  FrameBuffer(const FrameBuffer&) = delete;
+  FrameBuffer& operator=(const FrameBuffer&) = delete;
+
+  void retain() noexcept { ++refs_; }
+  void release() noexcept;
+
+  std::uint8_t* data() noexcept { return reinterpret_cast<std::uint8_t*>(this + 1); }
+  const std::uint8_t* data() const noexcept {
+    return reinterpret_cast<const std::uint8_t*>(this + 1);
+  }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return capacity_; }
+  // The builder may allocate more than it finally uses (a UTF-8 copy needs
+  // room for a terminator it does not keep), so the size is set afterwards.
+  void setSize(std::size_t size) noexcept { size_ = size <= capacity_ ? size : capacity_; }
+  std::uint32_t refs() const noexcept { return refs_; }
+
+ private:
+  explicit FrameBuffer(std::size_t capacity) noexcept : capacity_(capacity), size_(capacity) {}
+  ~FrameBuffer() = default;
+
+  std::size_t capacity_;
+  std::size_t size_;
+  std::uint32_t refs_ = 1;
+};
+
+}  // namespace sio

@@ -1,0 +1,400 @@
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "FanOut.h"
+#include "WebSocketFrame.h"
+
+namespace sio {
+namespace {
+
+// A connected pair of non-blocking stream sockets, closed on destruction:
+// `server` plays the connection the fan-out writes to, `client` its peer.
+struct Pair {
+  int server = -1;
+  int client = -1;
+  explicit Pair(int sendBuffer = 0) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) return;
+    server = fds[0];
+    client = fds[1];
+    if (sendBuffer > 0) {
+      // A small send buffer makes the kernel refuse part of a write, which
+      // is how partial writes and EAGAIN are produced without any timing.
+      ::setsockopt(server, SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof sendBuffer);
+      ::setsockopt(client, SOL_SOCKET, SO_RCVBUF, &sendBuffer, sizeof sendBuffer);
+    }
+  }
+  ~Pair() {
+    if (server >= 0) ::close(server);
+    if (client >= 0) ::close(client);
+  }
+  // Everything the peer can read right now.
+  std::string drain() const {
+    std::string out;
+    char buffer[65536];
+    for (int i = 0; i < 100000; ++i) {
+      const ssize_t n = ::read(client, buffer, sizeof buffer);
+      if (n <= 0) break;
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+};
+
+FrameRef textFrame(const std::string& packet) {
+  const std::uint8_t prefix[] = {'4'};
+  return WebSocketFrame::build(
+      WebSocketFrame::Opcode::Text, prefix,
+      {reinterpret_cast<const std::uint8_t*>(packet.data()), packet.size()});
+}
+
+std::string bytesOf(const FrameRef& frame) {
+  return std::string(reinterpret_cast<const char*>(frame.data()), frame.size());
+}
+
+std::string bytesOf(const FanOut::Remainder& remainder) {
+  std::string out(remainder.bytes(), '\0');
+  remainder.copyTo(reinterpret_cast<std::uint8_t*>(out.data()));
+  return out;
+}
+
+std::size_t broadcast(FanOut& fanout, const FrameRef& frame, std::vector<std::uint32_t> ids,
+                      std::vector<std::uint32_t>* handed = nullptr) {
+  std::vector<std::uint32_t> out(ids.size());
+  const std::size_t n = fanout.enqueue({&frame, 1}, ids, out.data());
+  if (handed != nullptr) handed->assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n));
+  return n;
+}
+
+TEST(ConnectionTable, RejectsWhatIsNotAnOpenSocket) {
+  ConnectionTable table;
+  std::uint32_t id = 0;
+  EXPECT_EQ(table.add(-1, id), Status::BadDescriptor);
+  int pipeFds[2];
+  ASSERT_EQ(::pipe(pipeFds), 0);
+  EXPECT_EQ(table.add(pipeFds[0], id), Status::BadDescriptor);
+  ::close(pipeFds[0]);
+  ::close(pipeFds[1]);
+  EXPECT_EQ(table.add(pipeFds[0], id), Status::BadDescriptor);
+  EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(ConnectionTable, StaleIdsStopResolvingWhenTheSlotIsReused) {
+  ConnectionTable table;
+  Pair a;
+  std::uint32_t first = 0;
+  ASSERT_EQ(table.add(a.server, first), Status::Ok);
+  ASSERT_NE(table.find(first), nullptr);
+  EXPECT_NE(table.find(first)->fd, a.server);  // a duplicate, not Node's descriptor
+  ASSERT_EQ(table.remove(first), Status::Ok);
+  EXPECT_EQ(table.remove(first), Status::UnknownConnection);
+  std::uint32_t second = 0;
+  ASSERT_EQ(table.add(a.server, second), Status::Ok);
+  EXPECT_NE(first, second);
+  EXPECT_EQ(table.find(first), nullptr);
+  EXPECT_NE(table.find(second), nullptr);
+}
+
+TEST(FanOut, CorksABurstIntoOneWritePerConnection) {
+  FanOut fanout;
+  Pair a, b;
+  std::uint32_t ida = 0, idb = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  std::string expected;
+  for (int i = 0; i < 10; ++i) {
+    FrameRef frame = textFrame("2[\"tick\"," + std::to_string(i) + "]");
+    expected += bytesOf(frame);
+    EXPECT_EQ(broadcast(fanout, frame, {ida, idb}), 0u);
+    // One shared buffer: the two queues and this handle.
+    EXPECT_EQ(frame.get()->refs(), 3u);
+  }
+  EXPECT_TRUE(fanout.hasPending());
+  EXPECT_EQ(a.drain(), "");  // nothing is written before the flush
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_TRUE(remainders.empty());
+  EXPECT_FALSE(fanout.hasPending());
+  EXPECT_EQ(a.drain(), expected);
+  EXPECT_EQ(b.drain(), expected);
+  EXPECT_EQ(fanout.stats().writes, 2u);
+  EXPECT_EQ(fanout.stats().coalescedWrites, 2u);
+  EXPECT_EQ(fanout.stats().framesWritten, 20u);
+  EXPECT_EQ(fanout.stats().bytesWritten, 2 * expected.size());
+}
+
+TEST(FanOut, FramesOfOneBroadcastStayTogetherAndInOrder) {
+  FanOut fanout;
+  Pair a;
+  std::uint32_t id = 0;
+  ASSERT_EQ(fanout.add(a.server, id), Status::Ok);
+  const std::uint8_t attachment[] = {0, 1, 2, 255};
+  FrameRef frames[] = {textFrame("51-[\"bin\",{\"_placeholder\":true,\"num\":0}]"),
+                       WebSocketFrame::build(WebSocketFrame::Opcode::Binary, {}, attachment)};
+  std::uint32_t ids[] = {id};
+  std::uint32_t out[1];
+  EXPECT_EQ(fanout.enqueue(frames, ids, out), 0u);
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_EQ(a.drain(), bytesOf(frames[0]) + bytesOf(frames[1]));
+}
+
+TEST(FanOut, HandsBusyAndUnknownRecipientsBackInOrder) {
+  FanOut fanout;
+  Pair a, b, c;
+  std::uint32_t ida = 0, idb = 0, idc = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  ASSERT_EQ(fanout.add(c.server, idc), Status::Ok);
+  FanOut::Remainder remainder;
+  bool hasRemainder = true;
+  ASSERT_EQ(fanout.setBusy(idb, true, remainder, hasRemainder), Status::Ok);
+  EXPECT_FALSE(hasRemainder);
+  ASSERT_EQ(fanout.remove(idc), Status::Ok);
+  std::vector<std::uint32_t> handed;
+  EXPECT_EQ(broadcast(fanout, textFrame("2[\"x\"]"), {idc, ida, idb, 12345}, &handed), 3u);
+  EXPECT_EQ(handed, (std::vector<std::uint32_t>{idc, idb, 12345}));
+  EXPECT_EQ(fanout.stats().handedBusy, 1u);
+  EXPECT_EQ(fanout.stats().handedUnknown, 2u);
+  ASSERT_EQ(fanout.setBusy(idb, false, remainder, hasRemainder), Status::Ok);
+  EXPECT_EQ(broadcast(fanout, textFrame("2[\"y\"]"), {idb}), 0u);
+  EXPECT_EQ(fanout.setBusy(idc, false, remainder, hasRemainder), Status::UnknownConnection);
+}
+
+TEST(FanOut, PartialWriteHandsTheExactRemainderBack) {
+  FanOut fanout;
+  Pair a(4096);
+  std::uint32_t id = 0;
+  ASSERT_EQ(fanout.add(a.server, id), Status::Ok);
+  std::string expected;
+  for (int i = 0; i < 40; ++i) {
+    FrameRef frame = textFrame("2[\"big\",\"" + std::string(3000, static_cast<char>('a' + i % 26)) + "\"]");
+    expected += bytesOf(frame);
+    broadcast(fanout, frame, {id});
+  }
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  ASSERT_EQ(remainders.size(), 1u);
+  EXPECT_EQ(remainders[0].id, id);
+  const std::string written = a.drain();
+  ASSERT_GT(written.size(), 0u);
+  ASSERT_LT(written.size(), expected.size());
+  // What the kernel took plus what JS gets is the whole stream, byte for byte.
+  EXPECT_EQ(written + bytesOf(remainders[0]), expected);
+  EXPECT_EQ(fanout.stats().handedPartial, 1u);
+  EXPECT_EQ(fanout.stats().framesWritten + remainders[0].frames.size(), 40u);
+  EXPECT_EQ(fanout.stats().bytesWritten + fanout.stats().bytesHanded, expected.size());
+
+  // Busy until JS says it drained: the next broadcast takes the JS path.
+  std::vector<std::uint32_t> handed;
+  EXPECT_EQ(broadcast(fanout, textFrame("2[\"after\"]"), {id}, &handed), 1u);
+  FanOut::Remainder none;
+  bool hasRemainder = true;
+  ASSERT_EQ(fanout.setBusy(id, false, none, hasRemainder), Status::Ok);
+  EXPECT_EQ(broadcast(fanout, textFrame("2[\"later\"]"), {id}), 0u);
+}
+
+TEST(FanOut, FullSocketHandsEverythingBackFromOffsetZero) {
+  FanOut fanout;
+  Pair a(4096);
+  // Fill the socket until the kernel refuses more (bounded).
+  const std::string filler(4096, 'f');
+  for (int i = 0; i < 10000; ++i) {
+    if (::send(a.server, filler.data(), filler.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) break;
+  }
+  std::uint32_t id = 0;
+  ASSERT_EQ(fanout.add(a.server, id), Status::Ok);
+  FrameRef frame = textFrame("2[\"x\"]");
+  broadcast(fanout, frame, {id});
+  broadcast(fanout, frame, {id});
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  ASSERT_EQ(remainders.size(), 1u);
+  EXPECT_EQ(remainders[0].offset, 0u);
+  EXPECT_EQ(bytesOf(remainders[0]), bytesOf(frame) + bytesOf(frame));
+}
+
+TEST(FanOut, BrokenConnectionIsAnErrorNotASignal) {
+  FanOut fanout;
+  Pair a;
+  std::uint32_t id = 0;
+  ASSERT_EQ(fanout.add(a.server, id), Status::Ok);
+  ::close(a.client);
+  a.client = -1;
+  FrameRef frame = textFrame("2[\"x\"]");
+  broadcast(fanout, frame, {id});
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);  // EPIPE; without MSG_NOSIGNAL this test dies of SIGPIPE
+  ASSERT_EQ(remainders.size(), 1u);
+  EXPECT_EQ(fanout.stats().handedError, 1u);
+  EXPECT_EQ(bytesOf(remainders[0]), bytesOf(frame));
+}
+
+TEST(FanOut, GoingBusyWritesTheCorkedFramesFirst) {
+  FanOut fanout;
+  Pair a;
+  std::uint32_t id = 0;
+  ASSERT_EQ(fanout.add(a.server, id), Status::Ok);
+  FrameRef frame = textFrame("2[\"first\"]");
+  broadcast(fanout, frame, {id});
+  FanOut::Remainder remainder;
+  bool hasRemainder = true;
+  ASSERT_EQ(fanout.setBusy(id, true, remainder, hasRemainder), Status::Ok);
+  EXPECT_FALSE(hasRemainder);
+  EXPECT_EQ(a.drain(), bytesOf(frame));
+  // The per-iteration flush then has nothing left for this connection.
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_EQ(a.drain(), "");
+  EXPECT_EQ(fanout.stats().writes, 1u);
+}
+
+TEST(FanOut, FlushOneWritesOnlyThatConnection) {
+  FanOut fanout;
+  Pair a, b;
+  std::uint32_t ida = 0, idb = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  FrameRef frame = textFrame("2[\"x\"]");
+  broadcast(fanout, frame, {ida, idb});
+  FanOut::Remainder remainder;
+  EXPECT_FALSE(fanout.flushOne(ida, remainder));
+  EXPECT_EQ(a.drain(), bytesOf(frame));
+  EXPECT_EQ(b.drain(), "");
+  broadcast(fanout, frame, {ida});  // rejoins the dirty list
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_EQ(a.drain(), bytesOf(frame));
+  EXPECT_EQ(b.drain(), bytesOf(frame));
+}
+
+// The descriptor-reuse hazard: Node closes a connection's descriptor and the
+// OS gives the same number to the next socket. Bytes for the old connection
+// must never reach the new one.
+TEST(FanOut, DescriptorReuseNeverCrossesConnections) {
+  FanOut fanout;
+  auto oldPair = std::make_unique<Pair>();
+  const int number = oldPair->server;
+  std::uint32_t oldId = 0;
+  ASSERT_EQ(fanout.add(number, oldId), Status::Ok);
+  // Node closes its descriptor (the connection is going away) ...
+  ::close(oldPair->server);
+  oldPair->server = -1;
+  // ... and a new connection gets the same number.
+  Pair newPair;
+  ASSERT_EQ(newPair.server, number);
+
+  // Until unregister, the old id still writes to the old peer through the dup.
+  FrameRef late = textFrame("2[\"for the old client\"]");
+  broadcast(fanout, late, {oldId});
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_TRUE(remainders.empty());
+  EXPECT_EQ(oldPair->drain(), bytesOf(late));
+  EXPECT_EQ(newPair.drain(), "");
+
+  // Queued, then unregistered before the flush: dropped, not written anywhere.
+  broadcast(fanout, late, {oldId});
+  ASSERT_EQ(fanout.remove(oldId), Status::Ok);
+  fanout.flush(remainders);
+  EXPECT_EQ(newPair.drain(), "");
+  // Closing the dup closed the old connection: its peer sees end of stream.
+  char byte;
+  EXPECT_EQ(::read(oldPair->client, &byte, 1), 0);
+
+  // The new connection registers under a new id; the old id names nothing.
+  std::uint32_t newId = 0;
+  ASSERT_EQ(fanout.add(newPair.server, newId), Status::Ok);
+  EXPECT_NE(newId, oldId);
+  std::vector<std::uint32_t> handed;
+  EXPECT_EQ(broadcast(fanout, late, {oldId}, &handed), 1u);
+  FrameRef fresh = textFrame("2[\"for the new client\"]");
+  broadcast(fanout, fresh, {newId});
+  fanout.flush(remainders);
+  EXPECT_TRUE(remainders.empty());
+  EXPECT_EQ(newPair.drain(), bytesOf(fresh));
+}
+
+TEST(FanOut, ChurnKeepsEveryConnectionsBytesItsOwn) {
+  FanOut fanout;
+  std::vector<std::unique_ptr<Pair>> pairs(64);
+  std::vector<std::uint32_t> ids(64);
+  std::vector<std::string> expected(64);
+  std::vector<FanOut::Remainder> remainders;
+  for (int round = 0; round < 50; ++round) {
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      // Every few rounds a connection closes and a new one (very likely with
+      // the same descriptor number) takes its place.
+      if (pairs[i] && (round + i) % 3 == 0) {
+        EXPECT_EQ(pairs[i]->drain(), expected[i]);
+        ::close(pairs[i]->server);
+        pairs[i]->server = -1;
+        ASSERT_EQ(fanout.remove(ids[i]), Status::Ok);
+        pairs[i].reset();
+      }
+      if (!pairs[i]) {
+        pairs[i] = std::make_unique<Pair>();
+        ASSERT_EQ(fanout.add(pairs[i]->server, ids[i]), Status::Ok);
+        expected[i].clear();
+      }
+    }
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      FrameRef frame = textFrame("2[\"to\"," + std::to_string(ids[i]) + "]");
+      broadcast(fanout, frame, {ids[i]});
+      expected[i] += bytesOf(frame);
+    }
+    fanout.flush(remainders);
+    ASSERT_TRUE(remainders.empty());
+  }
+  for (std::size_t i = 0; i < pairs.size(); ++i) EXPECT_EQ(pairs[i]->drain(), expected[i]);
+}
+
+TEST(FanOut, HandBackReturnsCorkedFramesUnwritten) {
+  FanOut fanout;
+  Pair a;
+  std::uint32_t id = 0;
+  ASSERT_EQ(fanout.add(a.server, id), Status::Ok);
+  FrameRef first = textFrame("2[\"one\"]");
+  FrameRef second = textFrame("2[\"two\"]");
+  broadcast(fanout, first, {id});
+  broadcast(fanout, second, {id});
+  FanOut::Remainder remainder;
+  ASSERT_TRUE(fanout.handBack(id, remainder));
+  EXPECT_EQ(bytesOf(remainder), bytesOf(first) + bytesOf(second));
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_TRUE(remainders.empty());
+  EXPECT_EQ(a.drain(), "");  // nothing was written natively
+  EXPECT_EQ(fanout.stats().writes, 0u);
+  // Busy now, even with nothing corked.
+  std::vector<std::uint32_t> handed;
+  EXPECT_EQ(broadcast(fanout, first, {id}, &handed), 1u);
+  FanOut::Remainder none;
+  EXPECT_FALSE(fanout.handBack(id, none));
+}
+
+TEST(FanOut, DiscardPendingDropsCorkedFrames) {
+  FanOut fanout;
+  Pair a;
+  std::uint32_t id = 0;
+  ASSERT_EQ(fanout.add(a.server, id), Status::Ok);
+  FrameRef frame = textFrame("2[\"x\"]");
+  broadcast(fanout, frame, {id});
+  fanout.discardPending();
+  EXPECT_EQ(frame.get()->refs(), 1u);
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_EQ(a.drain(), "");
+}
+
+}  // namespace
+}  // namespace sio

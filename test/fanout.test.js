@@ -1,0 +1,398 @@
+'use strict';
+
+// The native fan-out against a plain ws server on loopback: frames written
+// natively must be indistinguishable from ws's own, complete and in order for
+// every client, including one whose socket buffer fills up, and never reach a
+// client they were not meant for while connections churn and descriptor
+// numbers are reused.
+
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const net = require('node:net');
+const { WebSocketServer, WebSocket, Sender } = require('ws');
+const binding = require('../lib/binding');
+const { descriptorOfWebSocket, isWebSocketIdle } = require('../lib/websocket-descriptor');
+
+const fanout = binding.native ? binding.addon.fanout : null;
+const skip = fanout ? false : `native addon not loaded (${binding.reason})`;
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A ws server whose connections are registered with the fan-out, and the
+ * "standard path" a real adapter would take for the ids the fan-out hands
+ * back: ws's own send, behind any remainder.
+ */
+class Harness {
+  constructor() {
+    this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+    /** @type {Map<number, { ws: WebSocket, name: string }>} */
+    this.connections = new Map();
+    this.unregistered = [];
+    this.out = new Uint32Array(1024);
+    this.ids = new Uint32Array(1024);
+    this.jsWrites = 0;
+    this.fdUses = new Map();
+    this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
+    fanout.onRemainder((ids, buffers) => {
+      for (let i = 0; i < ids.length; i++) {
+        const entry = this.connections.get(ids[i]);
+        if (!entry) continue;
+        this.jsWrites++;
+        // The remainder is raw frame bytes: it goes to the socket as is,
+        // ahead of anything the standard path writes after it.
+        entry.ws._socket.write(buffers[i], () => this.maybeDrained(ids[i]));
+      }
+    });
+  }
+
+  onConnection(ws, req) {
+    const { fd, reason } = descriptorOfWebSocket(ws);
+    assert.strictEqual(reason, null);
+    assert.ok(isWebSocketIdle(ws));
+    const id = fanout.register(fd);
+    this.fdUses.set(fd, (this.fdUses.get(fd) || 0) + 1);
+    const name = new URL(req.url, 'http://x').searchParams.get('name');
+    this.connections.set(id, { ws, name });
+    // Unregister when the socket closes: Node has closed (or is closing) its
+    // descriptor and the number may be reused from now on.
+    ws._socket.once('close', () => {
+      this.connections.delete(id);
+      assert.strictEqual(fanout.unregister(id), true);
+      this.unregistered.push(id);
+    });
+    this.wss.emit('registered', ws, id, name);
+  }
+
+  maybeDrained(id) {
+    const entry = this.connections.get(id);
+    if (entry && isWebSocketIdle(entry.ws)) fanout.setBusy(id, false);
+  }
+
+  /** Broadcasts `packet` to ids, sending the handed-back ones the standard way. */
+  broadcast(packet, ids, attachments) {
+    for (let i = 0; i < ids.length; i++) this.ids[i] = ids[i];
+    const handed = fanout.broadcast(packet, this.ids, ids.length, this.out, attachments);
+    for (let i = 0; i < handed; i++) {
+      const id = this.out[i];
+      const entry = this.connections.get(id);
+      if (!entry) continue;  // closed: socket.io would not have it as a recipient either
+      this.jsWrites++;
+      entry.ws.send('4' + packet, () => this.maybeDrained(id));
+      for (const attachment of attachments || []) {
+        entry.ws.send(attachment, () => this.maybeDrained(id));
+      }
+    }
+    return handed;
+  }
+
+  async listen() {
+    await new Promise((resolve) => this.wss.once('listening', resolve));
+    return this.wss.address().port;
+  }
+
+  async close() {
+    for (const client of this.wss.clients) client.terminate();
+    await new Promise((resolve) => this.wss.close(resolve));
+    // Let the sockets' close events run, which unregister them.
+    for (let i = 0; i < 50 && this.connections.size > 0; i++) await turn();
+    // Every registration was undone: no duplicate descriptor is left open.
+    assert.strictEqual(fanout.stats().connections, 0);
+  }
+}
+
+/** A client that records what it receives. */
+function connect(port, name) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/?name=${name}`, { perMessageDeflate: false });
+  const client = { ws, name, messages: [], waiters: [] };
+  ws.on('message', (data, isBinary) => {
+    client.messages.push(isBinary ? Buffer.from(data) : data.toString());
+    client.waiters = client.waiters.filter((w) => !(client.messages.length >= w.count && (w.resolve(), true)));
+  });
+  client.received = (count) => new Promise((resolve) => {
+    if (client.messages.length >= count) resolve();
+    else client.waiters.push({ count, resolve });
+  });
+  client.open = new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return client;
+}
+
+async function connectAll(harness, port, names) {
+  const registered = new Map();
+  const onRegistered = (ws, id, name) => registered.set(name, id);
+  harness.wss.on('registered', onRegistered);
+  const clients = names.map((name) => connect(port, name));
+  await Promise.all(clients.map((c) => c.open));
+  for (let i = 0; i < 100 && registered.size < names.length; i++) await turn();
+  harness.wss.off('registered', onRegistered);
+  return clients.map((c) => Object.assign(c, { id: registered.get(c.name) }));
+}
+
+test('a burst in one turn is one write per connection, frames complete and in order', { skip, timeout: 60000 }, async () => {
+  const harness = new Harness();
+  const port = await harness.listen();
+  const clients = await connectAll(harness, port, ['a', 'b', 'c', 'd', 'e']);
+  const ids = clients.map((c) => c.id);
+  const before = fanout.stats();
+  const expected = [];
+  for (let t = 0; t < 20; t++) {
+    for (let b = 0; b < 10; b++) {
+      const packet = `2["tick",${t},${b},"${'é€'.repeat(b * 20)}"]`;
+      expected.push('4' + packet);
+      assert.strictEqual(harness.broadcast(packet, ids), 0);
+    }
+    // A packet with binary attachments: a text frame, then binary frames in order.
+    const packet = `52-["bin",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`;
+    const attachments = [Buffer.from([t, 1, 2]), Buffer.alloc(70000, t)];
+    expected.push('4' + packet, ...attachments);
+    assert.strictEqual(harness.broadcast(packet, ids, attachments), 0);
+    await turn();
+  }
+  await Promise.all(clients.map((c) => c.received(expected.length)));
+  for (const client of clients) assert.deepStrictEqual(client.messages, expected, client.name);
+  const after = fanout.stats();
+  assert.strictEqual(after.handedPartial - before.handedPartial, 0);
+  // Corking: 20 turns x 5 connections, however many frames each turn had.
+  assert.ok(after.writes - before.writes <= 20 * clients.length, `writes ${after.writes - before.writes}`);
+  assert.strictEqual(after.framesWritten - before.framesWritten, expected.length * clients.length);
+  assert.ok(after.coalescedWrites - before.coalescedWrites >= 20 * clients.length - 5);
+  assert.strictEqual(harness.jsWrites, 0);
+  for (const c of clients) c.ws.close();
+  await harness.close();
+});
+
+test('a client that stops reading gets the rest through the standard path, in order', { skip, timeout: 120000 }, async () => {
+  const harness = new Harness();
+  const port = await harness.listen();
+  const [fast, slow] = await connectAll(harness, port, ['fast', 'slow']);
+  const ids = [fast.id, slow.id];
+  // Stop reading: the kernel buffers fill, then sendmsg takes part of a write.
+  slow.ws.pause();
+  const before = fanout.stats();
+  const expected = [];
+  const payload = 'x'.repeat(64 * 1024);
+  let extraTurns = 3;
+  for (let t = 0; t < 400 && extraTurns > 0; t++) {
+    for (let b = 0; b < 4; b++) {
+      const packet = `2["big",${t},${b},"${payload}"]`;
+      expected.push('4' + packet);
+      harness.broadcast(packet, ids);
+    }
+    await turn();
+    await turn();
+    // Once a remainder went to JS, a few more turns exercise the busy path.
+    if (fanout.stats().handedPartial > before.handedPartial) extraTurns--;
+  }
+  const after = fanout.stats();
+  if (process.env.SIO_FANOUT_DEBUG) console.log(expected.length, before, after);
+  assert.ok(after.handedPartial > before.handedPartial, 'the slow socket never filled');
+  assert.ok(after.handedBusy > before.handedBusy, 'no broadcast took the busy path');
+  await fast.received(expected.length);
+  slow.ws.resume();
+  await slow.received(expected.length);
+  assert.strictEqual(fast.messages.length, expected.length);
+  assert.strictEqual(slow.messages.length, expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(fast.messages[i] === expected[i], `fast client, message ${i}`);
+    assert.ok(slow.messages[i] === expected[i], `slow client, message ${i}`);
+  }
+  // Once JS drained the connection it is idle again and native takes over.
+  for (let i = 0; i < 100 && harness.broadcast('2["again"]', [slow.id]) !== 0; i++) await turn();
+  assert.strictEqual(harness.broadcast('2["native"]', [slow.id]), 0);
+  await slow.received(expected.length + 2);
+  fast.ws.close();
+  slow.ws.close();
+  await harness.close();
+});
+
+test('churn: hundreds of clients come and go, each only ever gets its own frames', { skip, timeout: 120000 }, async () => {
+  const harness = new Harness();
+  const port = await harness.listen();
+  const live = new Map();  // name -> client
+  const failures = [];
+  let next = 0;
+  let sent = 0;
+
+  const open = (count) => connectAll(harness, port,
+    Array.from({ length: count }, () => `c${next++}`)).then((clients) => {
+    for (const c of clients) {
+      live.set(c.name, c);
+      c.ws.on('message', (data, isBinary) => {
+        const text = isBinary ? '' : data.toString();
+        if (!text.startsWith(`42["to","${c.name}",`)) failures.push(`${c.name} got ${text.slice(0, 40)}`);
+      });
+    }
+  });
+
+  await open(50);
+  for (let round = 0; round < 30; round++) {
+    // Close about a fifth, in different ways, and open as many new ones: the
+    // server's descriptor numbers are freed and handed to the newcomers.
+    const names = [...live.keys()];
+    for (let i = round % 5; i < names.length; i += 5) {
+      const c = live.get(names[i]);
+      live.delete(names[i]);
+      if (i % 3 === 0) c.ws.terminate();
+      else c.ws.close();
+    }
+    // Also close some from the server side.
+    let k = 0;
+    for (const [id, entry] of harness.connections) {
+      if (k++ % 17 === round % 17 && live.has(entry.name)) {
+        live.delete(entry.name);
+        entry.ws.terminate();
+      }
+    }
+    const opening = open(50 - live.size);
+    // Broadcast while connections close and open: every live id gets a frame
+    // naming its client, and ids unregistered earlier get frames too, which
+    // must be handed back as unknown, never written.
+    for (let t = 0; t < 4; t++) {
+      for (const [id, entry] of harness.connections) {
+        harness.broadcast(`2["to","${entry.name}",${sent++}]`, [id]);
+      }
+      const stale = harness.unregistered.slice(-20);
+      if (stale.length) {
+        const handed = harness.broadcast('2["to","nobody"]', stale);
+        assert.strictEqual(handed, stale.length);
+      }
+      await turn();
+    }
+    await opening;
+  }
+  // Everything sent to the clients still open arrives, in order.
+  for (const c of live.values()) {
+    const id = c.id;
+    harness.broadcast(`2["to","${c.name}","last"]`, [id]);
+  }
+  await Promise.all([...live.values()].map((c) => new Promise((resolve) => {
+    const check = () => {
+      if (c.messages.length && c.messages[c.messages.length - 1] === `42["to","${c.name}","last"]`) resolve();
+      else c.ws.once('message', check);
+    };
+    check();
+  })));
+  for (const c of live.values()) {
+    const seqs = c.messages.map((m) => JSON.parse(m.slice(2))[2]);
+    const numbers = seqs.slice(0, -1);
+    assert.deepStrictEqual(numbers, [...numbers].sort((x, y) => x - y), c.name);
+  }
+  assert.deepStrictEqual(failures, []);
+  assert.ok(next >= 300, `only ${next} clients`);
+  // Descriptor numbers were really reused while frames were in flight.
+  assert.ok([...harness.fdUses.values()].some((n) => n > 1), 'no descriptor number was reused');
+  if (process.env.SIO_FANOUT_DEBUG) console.log(harness.fdUses, fanout.stats());
+  for (const c of live.values()) c.ws.close();
+  await harness.close();
+});
+
+// Reads raw bytes from a plain TCP connection the fan-out writes to, and
+// compares them with what ws's Sender.frame builds for the same message (the
+// frame socket.io-adapter pre-encodes): same header, same payload bytes.
+test('native frames are byte for byte what ws builds', { skip, timeout: 60000 }, async () => {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise((resolve) => server.once('connection', resolve));
+  const client = net.connect(server.address().port, '127.0.0.1');
+  const chunks = [];
+  client.on('data', (chunk) => chunks.push(chunk));
+  const socket = await accepted;
+  const id = fanout.register(socket._handle.fd);
+  fanout.onRemainder(() => assert.fail('no remainder expected'));
+
+  // Lengths around each header form, and strings V8 must encode to UTF-8
+  // the way Buffer.from does (including a lone surrogate, which becomes U+FFFD).
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const alphabet = ['a', '"', '\\', 'é', '€', '😀', '\ud800', '\u0000'];
+  const lengths = [0, 1, 122, 123, 124, 125, 126, 127, 1000, 65532, 65533, 65534, 65535, 65536, 70000];
+  for (let i = 0; i < 40; i++) lengths.push(Math.floor(random() * 3000));
+  const expected = [];
+  const ids = Uint32Array.of(id);
+  const out = new Uint32Array(1);
+  for (const length of lengths) {
+    let packet = '';
+    let bytes = 0;
+    while (bytes < length - 4) {
+      const piece = alphabet[Math.floor(random() * alphabet.length)];
+      packet += piece;
+      bytes += Buffer.byteLength(piece);
+    }
+    if (bytes < length) packet += 'z'.repeat(length - bytes);
+    const asBuffer = random() < 0.3;
+    const attachments = random() < 0.3 ? [Buffer.alloc(Math.floor(random() * 300), 7)] : undefined;
+    assert.strictEqual(fanout.broadcast(asBuffer ? Buffer.from(packet) : packet, ids, 1, out, attachments), 0);
+    const frame = (data, opcode) => Buffer.concat(Sender.frame(data, {
+      fin: true, rsv1: false, opcode, mask: false, readOnly: false,
+    }));
+    expected.push(frame(Buffer.from('4' + packet), 1));
+    for (const attachment of attachments || []) expected.push(frame(attachment, 2));
+  }
+  fanout.flush();
+  const want = Buffer.concat(expected);
+  for (let i = 0; i < 1000 && Buffer.concat(chunks).length < want.length; i++) await turn();
+  assert.ok(Buffer.concat(chunks).equals(want));
+
+  // handBack: the corked frames come back unwritten and the connection is busy.
+  assert.strictEqual(fanout.broadcast('2["back"]', ids, 1, out), 0);
+  const back = fanout.handBack(id);
+  assert.ok(back.equals(Buffer.concat(Sender.frame(Buffer.from('42["back"]'), {
+    fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false,
+  }))));
+  assert.strictEqual(fanout.broadcast('2["busy"]', ids, 1, out), 1);
+  assert.strictEqual(out[0], id);
+  assert.strictEqual(fanout.setBusy(id, false), undefined);
+  assert.strictEqual(fanout.unregister(id), true);
+  client.destroy();
+  socket.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+test('a worker thread has its own fan-out and tears it down cleanly', { skip, timeout: 60000 }, async () => {
+  const { Worker } = require('node:worker_threads');
+  const code = `
+    const net = require('node:net');
+    const { fanout } = require(${JSON.stringify(require.resolve('../lib/binding'))}).addon;
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      net.connect(server.address().port, '127.0.0.1');
+    });
+    server.once('connection', (socket) => {
+      const id = fanout.register(socket._handle.fd);
+      fanout.onRemainder(() => {});
+      // Left corked on purpose: the worker ends with frames queued.
+      fanout.broadcast('2["bye"]', Uint32Array.of(id), 1, new Uint32Array(1));
+      process.exit(fanout.stats().connections === 1 ? 0 : 1);
+    });
+  `;
+  for (let i = 0; i < 3; i++) {
+    const worker = new Worker(code, { eval: true });
+    const exitCode = await new Promise((resolve, reject) => {
+      worker.once('exit', resolve);
+      worker.once('error', reject);
+    });
+    assert.strictEqual(exitCode, 0);
+  }
+});
+
+test('argument checks', { skip }, () => {
+  assert.throws(() => fanout.register('3'), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => fanout.register(-1), { code: 'ERR_SOCKET_IO_NATIVE', message: 'not an open socket descriptor' });
+  const file = fs.openSync(__filename, 'r');
+  try {
+    assert.throws(() => fanout.register(file), { code: 'ERR_SOCKET_IO_NATIVE' });  // a file, not a socket
+  } finally {
+    fs.closeSync(file);
+  }
+  const ids = new Uint32Array(4);
+  assert.throws(() => fanout.broadcast('x', ids, 5, new Uint32Array(5)), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => fanout.broadcast('x', [1], 1, new Uint32Array(1)), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => fanout.broadcast(1, ids, 1, ids), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => fanout.broadcast('x', ids, 0, ids, [1]), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.strictEqual(fanout.unregister(123456), false);
+  assert.strictEqual(fanout.flushNow(123456), undefined);
+  assert.strictEqual(typeof fanout.stats().writes, 'number');
+});
