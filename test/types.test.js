@@ -13,15 +13,25 @@ const { spawnSync } = require('node:child_process');
 
 const root = path.join(__dirname, '..');
 
-test('tsc --noEmit accepts the typed usage files', () => {
-  // typescript's export map hides bin/; find it from its package.json.
-  const pkg = require.resolve('typescript/package.json');
-  const tsc = path.join(path.dirname(pkg), require(pkg).bin.tsc);
-  const result = spawnSync(process.execPath, [tsc, '--noEmit', '-p', path.join(__dirname, 'types', 'tsconfig.json')], {
+// typescript's export map hides bin/; find it from its package.json.
+const tscPackage = require.resolve('typescript/package.json');
+const tsc = path.join(path.dirname(tscPackage), require(tscPackage).bin.tsc);
+
+/** Runs tsc --noEmit on one project of test/types and expects no error. */
+function typecheck(project) {
+  const result = spawnSync(process.execPath, [tsc, '--noEmit', '-p', path.join(__dirname, 'types', project)], {
     cwd: root,
     encoding: 'utf8',
     timeout: 120000,
   });
   assert.strictEqual(result.error, undefined);
-  assert.strictEqual(result.status, 0, `tsc reported:\n${result.stdout}${result.stderr}`);
+  assert.strictEqual(result.status, 0, `tsc -p ${project} reported:\n${result.stdout}${result.stderr}`);
+}
+
+test('tsc --noEmit accepts the typed usage files (require and import, node16)', () => {
+  typecheck('tsconfig.json');
+});
+
+test('tsc --noEmit accepts the import usage under moduleResolution bundler', () => {
+  typecheck('tsconfig.bundler.json');
 });
