@@ -69,7 +69,9 @@ function ids(n, prefix) {
 /**
  * Runs `setup(Ctor)` once per side, then `run(state)` alternately
  * ROUNDS times (a full gc before each timed run, so neither side pays for
- * the other's garbage); returns median ns per op for each side.
+ * the other's garbage); returns the best (minimum) ns per op of each side,
+ * which is what stays reproducible on a shared machine, and the ratio of
+ * the medians as a cross-check.
  */
 function alternate(setup, run, opsPerRun) {
   const sides = { stock: Adapter, native: NativeAdapter };
@@ -87,13 +89,17 @@ function alternate(setup, run, opsPerRun) {
       times[k].push(Number(process.hrtime.bigint() - t0) / opsPerRun);
     }
   }
-  return { stock: median(times.stock), native: median(times.native) };
+  return {
+    stock: Math.min(...times.stock),
+    native: Math.min(...times.native),
+    medianRatio: median(times.stock) / median(times.native),
+  };
 }
 
 const rows = [];
-function row(name, unit, stock, native, better) {
+function row(name, unit, stock, native, better, medianRatio) {
   const ratio = better === 'lower' ? stock / native : native / stock;
-  rows.push({ name, unit, stock, native, ratio });
+  rows.push({ name, unit, stock, native, ratio, medianRatio });
 }
 
 // ---- churn ---------------------------------------------------------------
@@ -120,47 +126,64 @@ for (const [label, N, ROOMS, BASE, PASSES] of [
       for (let i = 0; i < N; i++) a.del(sids[i], rooms[(i * 7 + p) % ROOMS]);
     }
   }, PASSES * N * 2);
-  row(`join/leave churn (${label})`, 'ns/op', r.stock, r.native, 'lower');
+  row(`join/leave churn (${label})`, 'ns/op', r.stock, r.native, 'lower', r.medianRatio);
 }
 
 // ---- memory --------------------------------------------------------------
+// "JS" is the V8 heap plus ArrayBuffer backing stores (the adapter's typed
+// arrays live there, outside heapUsed); "native" is the registry's own count.
+function jsBytes() {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
 {
   const N = quick ? 20000 : 100000;
   const ROOMS = 1000;
   const PER = 5;
   const sids = ids(N, 'm');
   const roomNames = Array.from({ length: ROOMS }, (_, i) => `shared-room-${i}`);
-  const own = {};
-  const member = {};
-  for (const [k, C] of [['stock', Adapter], ['native', NativeAdapter]]) {
-    global.gc();
-    global.gc();
-    const h0 = process.memoryUsage().heapUsed;
-    let a = make(C);
-    const n0 = k === 'native' ? a.nativeMemoryUsage() : 0;
-    for (let i = 0; i < N; i++) a.addAll(sids[i], new Set([sids[i]]));
-    global.gc();
-    global.gc();
-    const h1 = process.memoryUsage().heapUsed;
-    const n1 = k === 'native' ? a.nativeMemoryUsage() : 0;
-    for (let i = 0; i < N; i++) {
-      const set = new Set();
-      for (let j = 0; j < PER; j++) set.add(roomNames[(i * 131 + j * 197) % ROOMS]);
-      a.addAll(sids[i], set);
+  const samples = { stock: [], native: [] };
+  const REPEAT = quick ? 1 : 3;
+  for (let rep = 0; rep < REPEAT; rep++) {
+    for (const [k, C] of [['stock', Adapter], ['native', NativeAdapter]]) {
+      global.gc();
+      global.gc();
+      const h0 = jsBytes();
+      let a = make(C);
+      const n0 = k === 'native' ? a.nativeMemoryUsage() : 0;
+      for (let i = 0; i < N; i++) a.addAll(sids[i], new Set([sids[i]]));
+      global.gc();
+      global.gc();
+      const h1 = jsBytes();
+      const n1 = k === 'native' ? a.nativeMemoryUsage() : 0;
+      for (let i = 0; i < N; i++) {
+        const set = new Set();
+        for (let j = 0; j < PER; j++) set.add(roomNames[(i * 131 + j * 197) % ROOMS]);
+        a.addAll(sids[i], set);
+      }
+      global.gc();
+      global.gc();
+      const h2 = jsBytes();
+      const n2 = k === 'native' ? a.nativeMemoryUsage() : 0;
+      samples[k].push({
+        own: { js: (h1 - h0) / N, native: (n1 - n0) / N },
+        member: { js: (h2 - h1) / (N * PER), native: (n2 - n1) / (N * PER) },
+      });
+      a = null;
     }
-    global.gc();
-    global.gc();
-    const h2 = process.memoryUsage().heapUsed;
-    const n2 = k === 'native' ? a.nativeMemoryUsage() : 0;
-    own[k] = { js: (h1 - h0) / N, native: (n1 - n0) / N };
-    member[k] = { js: (h2 - h1) / (N * PER), native: (n2 - n1) / (N * PER) };
-    a = null;
   }
+  // The median sample by total bytes, per side.
+  const pick = (list, part) => {
+    const sorted = [...list].sort((x, y) => (x[part].js + x[part].native) - (y[part].js + y[part].native));
+    return sorted[sorted.length >> 1][part];
+  };
+  const own = { stock: pick(samples.stock, 'own'), native: pick(samples.native, 'own') };
+  const member = { stock: pick(samples.stock, 'member'), native: pick(samples.native, 'member') };
   const total = (x) => x.js + x.native;
-  row(`own-id room per socket, JS heap (${N / 1000}k sockets)`, 'B', own.stock.js, own.native.js, 'lower');
+  row(`own-id room per socket, JS heap + ArrayBuffers (${N / 1000}k sockets)`, 'B', own.stock.js, own.native.js, 'lower');
   row('own-id room per socket, native', 'B', own.stock.native, own.native.native, 'lower');
   row('own-id room per socket, total', 'B', total(own.stock), total(own.native), 'lower');
-  row(`membership (${PER} of 1k rooms per socket), JS heap`, 'B', member.stock.js, member.native.js, 'lower');
+  row(`membership (${PER} of 1k rooms per socket), JS heap + ArrayBuffers`, 'B', member.stock.js, member.native.js, 'lower');
   row('membership, native', 'B', member.stock.native, member.native.native, 'lower');
   row('membership, total', 'B', total(member.stock), total(member.native), 'lower');
 }
@@ -191,9 +214,9 @@ for (const [label, N, ROOMS, BASE, PASSES] of [
   const REPS = quick ? 10 : 50;
   let count = 0;
   const r1 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.apply(one, noop); }, REPS);
-  row('recipients of 1 room of 10k (apply, no-op write)', 'us/op', r1.stock / 1000, r1.native / 1000, 'lower');
+  row('recipients of 1 room of 10k (apply, no-op write)', 'us/op', r1.stock / 1000, r1.native / 1000, 'lower', r1.medianRatio);
   const r2 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.apply(union, noop); }, REPS);
-  row('union of 10 rooms of 10k minus 1 except room (apply)', 'us/op', r2.stock / 1000, r2.native / 1000, 'lower');
+  row('union of 10 rooms of 10k minus 1 except room (apply)', 'us/op', r2.stock / 1000, r2.native / 1000, 'lower', r2.medianRatio);
   // The room algebra alone. Stock: its apply() loop (union over the rooms'
   // Sets, except Set from computeExceptSids) without the per-socket
   // nsp.sockets lookup. Native: the one registry call into the Uint32Array.
@@ -215,10 +238,10 @@ for (const [label, N, ROOMS, BASE, PASSES] of [
     return seen.size;
   };
   const r4 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) algebra(a); }, REPS);
-  row('same union, room algebra only (no socket lookup)', 'us/op', r4.stock / 1000, r4.native / 1000, 'lower');
+  row('same union, room algebra only (no socket lookup)', 'us/op', r4.stock / 1000, r4.native / 1000, 'lower', r4.medianRatio);
   const packet = () => ({ type: 2, data: ['ev', 'payload'] });
   const r3 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.broadcast(packet(), union); }, REPS);
-  row('same union, broadcast() with no-op writeToEngine', 'us/op', r3.stock / 1000, r3.native / 1000, 'lower');
+  row('same union, broadcast() with no-op writeToEngine', 'us/op', r3.stock / 1000, r3.native / 1000, 'lower', r3.medianRatio);
   // How many recipients the union has (same on both sides).
   const a = setup(Adapter);
   a.apply(union, () => count++);
@@ -228,12 +251,15 @@ for (const [label, N, ROOMS, BASE, PASSES] of [
 
 // ---- report --------------------------------------------------------------
 const fmt = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
-console.log(`node ${process.version}, ${require('node:os').cpus()[0].model}, ${require('node:os').cpus().length} CPUs, rounds ${ROUNDS}`);
-console.log('| case | unit | stock | native | stock/native |');
-console.log('|---|---|---:|---:|---:|');
+const os = require('node:os');
+console.log(`node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs, rounds ${ROUNDS}, load average ${os.loadavg()[0].toFixed(1)}`);
+console.log('times: best of the rounds; memory: median of 3 measurements after gc');
+console.log('| case | unit | stock | native | stock/native | (medians) |');
+console.log('|---|---|---:|---:|---:|---:|');
 for (const r of rows) {
   if (r.note) continue;
-  const ratio = Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : 'n/a';
-  console.log(`| ${r.name} | ${r.unit} | ${fmt(r.stock)} | ${fmt(r.native)} | ${ratio} |`);
+  const ratio = Number.isFinite(r.ratio) && r.ratio !== 0 ? `${r.ratio.toFixed(2)}x` : 'n/a';
+  const med = r.medianRatio === undefined ? '' : `${r.medianRatio.toFixed(2)}x`;
+  console.log(`| ${r.name} | ${r.unit} | ${fmt(r.stock)} | ${fmt(r.native)} | ${ratio} | ${med} |`);
 }
 for (const r of rows) if (r.note) console.log(r.note);

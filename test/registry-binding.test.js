@@ -105,6 +105,11 @@ test('misuse throws TypeError or RangeError with a code', { skip }, () => {
   assert.throws(() => r.recipients(shared, 1, new Uint32Array(0), 0, shared), type);
   assert.equal(r.socketCount(), 0);
   assert.ok(r.memoryUsage() > 0);
+  // Methods called on anything but a Registry are refused by V8 itself.
+  assert.throws(() => Registry.prototype.add.call({}, 0, 0), TypeError);
+  assert.throws(() => Registry.prototype.sockets.call(Object.create(Registry.prototype), out),
+    TypeError);
+  assert.throws(() => Registry(), TypeError);
 });
 
 test('matches the in-memory Adapter on random operations', { skip }, () => {

@@ -39,7 +39,7 @@ std::uint32_t JoinList::find(std::uint32_t room) const {
   const std::uint32_t* entries = data();
   if (!hasIndex()) {
     for (std::uint32_t i = 0; i < size_; ++i) {
-      if (entries[2 * i] == room) return i;
+      if (entries[word(i)] == room) return i;
     }
     return kNone;
   }
@@ -50,7 +50,7 @@ std::uint32_t JoinList::find(std::uint32_t room) const {
     if (i == kNone) return kNone;
     // Slots may be stale: their entry was a tombstone given back by a
     // trailing removal, then perhaps reused by another room.
-    if (i < size_ && entries[2 * i] == room) return i;
+    if (i < size_ && entries[word(i)] == room) return i;
   }
 }
 
@@ -60,14 +60,14 @@ void JoinList::indexInsert(std::uint32_t i) {
   std::size_t h = slotOf(roomAt(i), slots);
   while (table[h] != kNone) h = (h + 1) & (slots - 1);
   table[h] = i;
-  ++heap_[1];
+  ++indexUsed();
 }
 
 void JoinList::rebuildIndex() {
   const std::size_t slots = indexSlots(heap_[0]);
   std::uint32_t* table = index();
   for (std::size_t h = 0; h < slots; ++h) table[h] = kNone;
-  heap_[1] = 0;
+  indexUsed() = 0;
   for (std::uint32_t i = 0; i < size_; ++i) {
     if (roomAt(i) != kNone) indexInsert(i);
   }
@@ -76,9 +76,8 @@ void JoinList::rebuildIndex() {
 std::uint32_t* JoinList::moveToHeap(std::uint32_t capacity, MemoryTracker& mem) {
   auto* block = static_cast<std::uint32_t*>(mem.allocate(bytesFor(capacity)));
   block[0] = capacity;
-  block[1] = 0;
   const std::uint32_t* from = data();
-  for (std::uint32_t i = 0; i < 2 * size_; ++i) block[kHeader + i] = from[i];
+  for (std::size_t i = 0; i < word(size_); ++i) block[kHeader + i] = from[i];
   if (onHeap()) mem.release(heap_, bytesFor(heap_[0]));
   heap_ = block;
   return block + kHeader;
@@ -89,14 +88,14 @@ void JoinList::push(std::uint32_t room, std::uint32_t pos, MemoryTracker& mem) {
   std::uint32_t* entries =
       size_ < cap ? mutableData() : moveToHeap(cap < kMinHeap ? kMinHeap : cap + cap / 2, mem);
   const bool rebuilt = size_ == cap;
-  entries[2 * size_] = room;
-  entries[2 * size_ + 1] = pos;
+  entries[word(size_)] = room;
+  entries[word(size_) + 1] = pos;
   const std::uint32_t i = size_++;
   ++live_;
   if (!hasIndex()) return;
   // Stale slots are only dropped by a rebuild; keeping the table at most
   // half full bounds both the probe length and the work between rebuilds.
-  if (rebuilt || 2 * (std::size_t{heap_[1]} + 1) > indexSlots(heap_[0])) {
+  if (rebuilt || 2 * (std::size_t{indexUsed()} + 1) > indexSlots(heap_[0])) {
     rebuildIndex();
   } else {
     indexInsert(i);
@@ -105,7 +104,7 @@ void JoinList::push(std::uint32_t room, std::uint32_t pos, MemoryTracker& mem) {
 
 void JoinList::erase(std::uint32_t i, MemoryTracker& mem) {
   std::uint32_t* entries = mutableData();
-  entries[2 * i] = kNone;
+  entries[word(i)] = kNone;
   --live_;
   if (live_ == 0) {
     clear(mem);
@@ -114,7 +113,7 @@ void JoinList::erase(std::uint32_t i, MemoryTracker& mem) {
   std::uint32_t size = size_;
   if (i + 1 == size) {
     // A room remains, so this stops before the start.
-    while (entries[2 * (size - 1)] == kNone) --size;
+    while (entries[word(size - 1)] == kNone) --size;
   }
   if (size - live_ <= live_) {
     shrinkTo(size, mem);
@@ -122,9 +121,9 @@ void JoinList::erase(std::uint32_t i, MemoryTracker& mem) {
   }
   std::uint32_t kept = 0;
   for (std::uint32_t j = 0; j < size; ++j) {
-    if (entries[2 * j] == kNone) continue;
-    entries[2 * kept] = entries[2 * j];
-    entries[2 * kept + 1] = entries[2 * j + 1];
+    if (entries[word(j)] == kNone) continue;
+    entries[word(kept)] = entries[word(j)];
+    entries[word(kept) + 1] = entries[word(j) + 1];
     ++kept;
   }
   shrinkTo(kept, mem);
@@ -149,7 +148,7 @@ void JoinList::shrinkTo(std::uint32_t size, MemoryTracker& mem) {
     return;
   }
   size_ = size;
-  if (cap > 2 * size) {
+  if (cap > std::size_t{2} * size) {
     moveToHeap(size + size / 2 < kMinHeap ? kMinHeap : size + size / 2, mem);
     if (hasIndex()) rebuildIndex();
   }

@@ -40,9 +40,9 @@ class JoinList {
   std::uint32_t live() const { return live_; }
   bool empty() const { return live_ == 0; }
 
-  std::uint32_t roomAt(std::uint32_t i) const { return data()[2 * i]; }
-  std::uint32_t posAt(std::uint32_t i) const { return data()[2 * i + 1]; }
-  void setPos(std::uint32_t i, std::uint32_t pos) { mutableData()[2 * i + 1] = pos; }
+  std::uint32_t roomAt(std::uint32_t i) const { return data()[word(i)]; }
+  std::uint32_t posAt(std::uint32_t i) const { return data()[word(i) + 1]; }
+  void setPos(std::uint32_t i, std::uint32_t pos) { mutableData()[word(i) + 1] = pos; }
 
   // The entry of `room`, or kNone.
   std::uint32_t find(std::uint32_t room) const;
@@ -59,15 +59,18 @@ class JoinList {
   std::size_t heapBytes() const;
 
  private:
-  // heap_[0] is the capacity in entries, heap_[1] the number of index slots
-  // in use (stale ones included); then 2 * capacity words of entries, then
-  // the index when the capacity is at least kIndexFrom.
-  static constexpr std::uint32_t kHeader = 2;
+  // heap_[0] is the capacity in entries; then 2 * capacity words of entries;
+  // then, when the capacity is at least kIndexFrom, one word counting the
+  // index slots in use (stale ones included) and the index slots.
+  static constexpr std::uint32_t kHeader = 1;
   static constexpr std::uint32_t kMinHeap = 4;
 
+  // Index of the first word of entry i, in size_t so that it cannot wrap.
+  static std::size_t word(std::uint32_t i) { return std::size_t{2} * i; }
   static std::size_t indexSlots(std::uint32_t capacity);
   static std::size_t bytesFor(std::uint32_t capacity) {
-    return (std::size_t{kHeader} + 2 * std::size_t{capacity} + indexSlots(capacity)) *
+    const std::size_t slots = indexSlots(capacity);
+    return (std::size_t{kHeader} + 2 * std::size_t{capacity} + (slots ? 1 + slots : 0)) *
            sizeof(std::uint32_t);
   }
 
@@ -76,7 +79,8 @@ class JoinList {
   const std::uint32_t* data() const { return onHeap() ? heap_ + kHeader : inline_; }
   std::uint32_t* mutableData() { return onHeap() ? heap_ + kHeader : inline_; }
   bool hasIndex() const { return onHeap() && heap_[0] >= kIndexFrom; }
-  std::uint32_t* index() const { return heap_ + kHeader + 2 * std::size_t{heap_[0]}; }
+  std::uint32_t& indexUsed() const { return heap_[kHeader + word(heap_[0])]; }
+  std::uint32_t* index() const { return &indexUsed() + 1; }
 
   std::uint32_t* moveToHeap(std::uint32_t capacity, MemoryTracker& mem);
   void shrinkTo(std::uint32_t size, MemoryTracker& mem);

@@ -72,7 +72,7 @@ void MemberList::shrinkTo(std::uint32_t size, MemoryTracker& mem) {
   }
   // Shrink only well below the capacity, so that growing back costs a
   // geometric number of pushes first.
-  if (cap > 2 * size) {
+  if (cap > std::size_t{2} * size) {
     const std::uint32_t target = size + size / 2;
     size_ = size;
     moveToHeap(target, mem);
