@@ -42,8 +42,12 @@ function checkAdapterVersion(version) {
   const ok = m !== null && Number(m[1]) === s.major &&
     (Number(m[2]) > s.minMinor || (Number(m[2]) === s.minMinor && Number(m[3]) >= s.minPatch));
   const { ClusterAdapter, MessageType } = require('socket.io-adapter');
-  if (!ok || typeof ClusterAdapter !== 'function' || !MessageType || MessageType.BROADCAST !== 3 ||
-      MessageType.ADAPTER_CLOSE !== 13) {
+  // The parts of ClusterAdapter this adapter calls or overrides.
+  const proto = typeof ClusterAdapter === 'function' ? ClusterAdapter.prototype : {};
+  const methods = ['onMessage', 'onResponse', 'publish', 'publishAndReturnOffset', 'publishResponse',
+    'addOffsetIfNecessary', 'fetchSockets', 'serverSideEmit'];
+  if (!ok || methods.some((name) => typeof proto[name] !== 'function') || !MessageType ||
+      MessageType.BROADCAST !== 3 || MessageType.BROADCAST_ACK !== 12 || MessageType.ADAPTER_CLOSE !== 13) {
     throw redisError(`createRedisAdapter needs socket.io-adapter >= 2.5.4 < 3 (found ${v})`,
       'ERR_SOCKET_IO_NATIVE_REDIS_VERSION');
   }
@@ -166,6 +170,7 @@ function createRedisAdapter(redisClient, opts) {
     client: redisClient,
     opts: options,
     subClient,
+    readersReady: readersReady.then(() => undefined, () => undefined),
     streamNameFor: (nsp) => streamNameFor(nsp, options),
     release(adapter) {
       if (adapters.get(adapter.nsp.name) === adapter) adapters.delete(adapter.nsp.name);

@@ -171,8 +171,16 @@ function defineClass(native) {
       this._recovery = Boolean(nsp.server.opts && nsp.server.opts.connectionStateRecovery);
       /** @private */
       this._closed = false;
-      /** @type {Promise<void>} resolves once the pub/sub subscriptions are in place */
-      this.ready = this._subscribe();
+      /**
+       * Resolves once the pub/sub subscriptions and the stream readers are in
+       * place (messages published before that may be missed, as with any
+       * pub/sub subscriber). Never rejects.
+       *
+       * @type {Promise<void>}
+       */
+      this.ready = Promise.all([this._subscribe(), cluster.readersReady]).then(() => undefined, (err) => {
+        debug('[%s] not subscribed: %s', this.uid, err.message);
+      });
       debug('[%s] namespace %s on stream %s (native local layer: %s)', this.uid, nsp.name, this._streamName, native);
     }
 

@@ -219,6 +219,28 @@ describe('Redis cluster: mixed with @socket.io/redis-streams-adapter (ioredis)',
   });
 });
 
+describe('Redis cluster: sharded pub/sub (useShardedPubSub), mixed with the official adapter', { skip: SKIP }, () => {
+  let ctx;
+  before(async () => {
+    const adapterOpts = { useShardedPubSub: true };
+    ctx = await cluster([
+      { name: 'A', adapter: 'ours', client: 'redis', adapterOpts },
+      { name: 'B', adapter: 'official', client: 'redis', adapterOpts },
+      { name: 'C', adapter: 'ours', client: 'ioredis', adapterOpts },
+    ], { a1: 0, b1: 1, c1: 2 });
+  });
+  after(() => teardown(ctx));
+
+  it('requests and responses travel over SPUBLISH', async () => {
+    const acks = await ctx.nodes[0].call('broadcastAck', { event: 'ack-me', data: [], timeout: 5000 });
+    assert.deepStrictEqual(acks.responses.sort(), ['a1', 'b1', 'c1']);
+    const sockets = await ctx.nodes[2].call('fetchSockets', { timeout: 5000 });
+    assert.deepStrictEqual(sockets.map((s) => s.data.name).sort(), ['a1', 'b1', 'c1']);
+    const pong = await ctx.nodes[2].call('serverSideEmit', { event: 'ping-servers', data: [], ack: true, timeout: 5000 });
+    assert.deepStrictEqual(pong.responses.sort(), ['A', 'B']);
+  });
+});
+
 describe('Redis cluster: @socket.io/redis-emitter reaches clients of our nodes', { skip: SKIP }, () => {
   let ctx;
   let emitter;
