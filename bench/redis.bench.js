@@ -106,7 +106,7 @@ async function run(kind, redis) {
       await swarm.call('reset');
       await nodes[0].call('broadcastMany', { event: 'warm', count: 200, payload });
       const got = await swarm.call('wait', { target: 3 * N * 200, ms: 2000 });
-      if (got >= 3 * N * 200) break;
+      if (got.count >= 3 * N * 200) break;
     }
     await swarm.call('reset');
     const cpu0 = await Promise.all(nodes.map((n) => n.call('cpu')));
@@ -115,7 +115,10 @@ async function run(kind, redis) {
     const got = await swarm.call('wait', { target: 3 * N * M, ms: WAIT_MS });
     const t1 = process.hrtime.bigint();
     const cpu1 = await Promise.all(nodes.map((n) => n.call('cpu')));
-    if (got < 3 * N * M) throw new Error(`${kind}: only ${got} of ${3 * N * M} frames delivered`);
+    if (got.count < 3 * N * M) {
+      throw new Error(`${kind}: only ${got.count} of ${3 * N * M} frames delivered ` +
+        `(${got.disconnects} client disconnections)`);
+    }
     const seconds = Number(t1 - t0) / 1e9;
     const perNodeFrames = N * M;
     return {

@@ -421,6 +421,8 @@ function defineClass(native) {
      */
     async restoreSession(pid, offset) {
       if (!/^[0-9]+-[0-9]+$/.test(offset)) throw redisError('invalid offset', 'ERR_SOCKET_IO_NATIVE_REDIS_OFFSET');
+      // While Redis is away the client gets a new session now rather than waiting for it.
+      if (!redis.isReady(this._client)) throw unavailable();
       const [raw, found] = await Promise.all([
         redis.getDel(this._client, this._opts.sessionKeyPrefix + pid),
         redis.xrange(this._client, this._streamName, offset, offset, 1),
@@ -516,9 +518,17 @@ function defineClass(native) {
   }
 
   if (native) {
-    // NativeAdapter's broadcast and broadcastWithAck call this one delivery
-    // loop; give this class the same one (our own class, not a patch).
-    NativeRedisStreamsAdapter.prototype._deliver = NativeAdapter.prototype._deliver;
+    // NativeAdapter.prototype.broadcast / broadcastWithAck run with this
+    // adapter as `this`: give this class the other methods NativeAdapter
+    // adds over nativeRooms (today the delivery loop, _deliver), so they
+    // find them. Our own class only; test/redis-adapter-unit.test.js checks
+    // that nothing NativeAdapter needs is missing.
+    for (const name of Object.getOwnPropertyNames(NativeAdapter.prototype)) {
+      if (name === 'constructor' || name === 'broadcast' || name === 'broadcastWithAck') continue;
+      if (Object.prototype.hasOwnProperty.call(NativeRedisStreamsAdapter.prototype, name)) continue;
+      Object.defineProperty(NativeRedisStreamsAdapter.prototype, name,
+        /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(NativeAdapter.prototype, name)));
+    }
   }
   return NativeRedisStreamsAdapter;
 }

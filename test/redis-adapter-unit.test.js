@@ -10,6 +10,7 @@ const { describe, it } = require('node:test');
 const assert = require('node:assert');
 const http = require('node:http');
 const { Server } = require('socket.io');
+const { Encoder } = require('socket.io-parser');
 const { createRedisAdapter } = require('../lib');
 const { checkAdapterVersion, streamNameFor } = require('../lib/create-redis-adapter');
 const { redisStreamsAdapterClass } = require('../lib/redis-streams-adapter');
@@ -62,6 +63,18 @@ describe('createRedisAdapter: checks', () => {
     const Cls = redisStreamsAdapterClass(true);
     assert.strictEqual(Cls.prototype._deliver, NativeAdapter.prototype._deliver);
     assert.strictEqual(typeof Cls.prototype.nativeMemoryUsage, 'function');
+    // Everything NativeAdapter's local broadcast can reach is there: its
+    // methods, and the instance state its constructor sets up.
+    for (const name of Object.getOwnPropertyNames(NativeAdapter.prototype)) {
+      assert.strictEqual(typeof Cls.prototype[name], 'function', `method ${name}`);
+    }
+    const nsp = () => ({ name: '/', server: { encoder: new Encoder(), opts: {} }, sockets: new Map(), _ids: 0 });
+    const cluster = {
+      client: {}, opts: { channelPrefix: 'p', emitterKey: false }, subClient: new Promise(() => {}),
+      readersReady: Promise.resolve(), streamNameFor: () => 's', release() {},
+    };
+    const ours = new Cls(nsp(), cluster);
+    for (const key of Object.keys(new NativeAdapter(nsp()))) assert.ok(key in ours, `instance field ${key}`);
   });
 });
 

@@ -5,7 +5,8 @@
  * websocket clients to each URL in argv[2] (JSON { urls, perNode }), counts
  * the "bench" events they receive, and answers the parent over IPC:
  *   { op: 'reset' }               -> zero the count
- *   { op: 'wait', target, ms }    -> answers once the count reaches target (or ms passed)
+ *   { op: 'wait', target, ms }    -> answers { count, disconnects } once the count reaches
+ *                                    target (or ms passed)
  */
 
 const ioc = require('socket.io-client');
@@ -14,6 +15,7 @@ if (typeof process.send !== 'function' || process.argv[2] === undefined) return;
 
 const { urls, perNode } = JSON.parse(process.argv[2]);
 let count = 0;
+let disconnects = 0;
 /** @type {{ target: number, resolve: () => void } | null} */
 let waiter = null;
 
@@ -33,6 +35,7 @@ async function main() {
       const s = ioc(url, { transports: ['websocket'], forceNew: true, reconnection: false });
       s.on('bench', onEvent);
       s.on('warm', onEvent);
+      s.on('disconnect', () => disconnects++);
       sockets.push(new Promise((resolve, reject) => {
         s.once('connect', resolve);
         s.once('connect_error', reject);
@@ -47,11 +50,11 @@ async function main() {
     } else if (msg.op === 'wait') {
       const timer = setTimeout(() => {
         waiter = null;
-        process.send({ id: msg.id, result: count });
+        process.send({ id: msg.id, result: { count, disconnects } });
       }, msg.ms);
       const done = () => {
         clearTimeout(timer);
-        process.send({ id: msg.id, result: count });
+        process.send({ id: msg.id, result: { count, disconnects } });
       };
       if (count >= msg.target) done();
       else waiter = { target: msg.target, resolve: done };
