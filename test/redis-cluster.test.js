@@ -90,6 +90,13 @@ describe('Redis cluster: three nodes with createRedisAdapter (node-redis)', { sk
     for (const c of ctx.clients) assert.deepStrictEqual(got(c, 'all'), [[1, { x: 'y' }]]);
   });
 
+  it('encodes a broadcast from Redis once per node, whatever the number of recipients', async () => {
+    const before = await ctx.nodes[1].call('encodes');
+    await ctx.nodes[0].call('broadcast', { event: 'once', data: ['payload'] });
+    await until(() => ['b1', 'b2'].every((n) => got(ctx.byName[n], 'once').length === 1), 'b1 and b2 got "once"');
+    assert.strictEqual((await ctx.nodes[1].call('encodes')) - before, 1);
+  });
+
   it('broadcasts to a room and except a room across nodes', async () => {
     await ctx.nodes[2].call('broadcast', { event: 'to-r1', rooms: ['r1'], data: ['x'] });
     await ctx.nodes[1].call('broadcast', { event: 'not-r1', except: ['r1'], data: ['y'] });

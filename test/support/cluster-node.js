@@ -51,6 +51,13 @@ async function main() {
     serverOpts.connectionStateRecovery = { maxDisconnectionDuration: 60000, skipMiddlewares: true };
   }
   const io = new Server(httpServer, serverOpts);
+  // Counts packet encodings on this server's encoder instance (test only).
+  let encodes = 0;
+  const encode = io.encoder.encode.bind(io.encoder);
+  io.encoder.encode = (packet) => {
+    encodes++;
+    return encode(packet);
+  };
 
   io.on('connection', (socket) => {
     socket.data.node = config.name;
@@ -126,6 +133,9 @@ async function main() {
     },
     async serverCount() {
       return io.of('/').adapter.serverCount();
+    },
+    async encodes() {
+      return encodes;
     },
     async received() {
       return received;
