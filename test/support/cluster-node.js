@@ -36,6 +36,9 @@ async function connectClient() {
   return client;
 }
 
+/** An inspector session while a CPU profile is recorded (benchmark diagnostics). */
+let profiler = null;
+
 /** Server-side events this node received: [event, ...args]. */
 const received = [];
 
@@ -151,6 +154,23 @@ async function main() {
     },
     async cpu() {
       return process.cpuUsage();
+    },
+    async profileStart() {
+      const inspector = require('node:inspector');
+      profiler = new inspector.Session();
+      profiler.connect();
+      const post = (method) => new Promise((resolve, reject) =>
+        profiler.post(method, (err, res) => (err ? reject(err) : resolve(res))));
+      await post('Profiler.enable');
+      await post('Profiler.start');
+      return true;
+    },
+    async profileStop(args) {
+      const res = await new Promise((resolve, reject) =>
+        profiler.post('Profiler.stop', (err, r) => (err ? reject(err) : resolve(r))));
+      require('node:fs').writeFileSync(args.file, JSON.stringify(res.profile));
+      profiler.disconnect();
+      return true;
     },
     async close() {
       io.close();
