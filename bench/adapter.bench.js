@@ -97,8 +97,12 @@ function alternate(setup, run, opsPerRun) {
 }
 
 const rows = [];
+function fmtB(x) {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1);
+}
+
 function row(name, unit, stock, native, better, medianRatio) {
-  const ratio = better === 'lower' ? stock / native : native / stock;
+  const ratio = better === 'text' ? NaN : better === 'lower' ? stock / native : native / stock;
   rows.push({ name, unit, stock, native, ratio, medianRatio });
 }
 
@@ -151,6 +155,14 @@ function jsBytes() {
       const h0 = jsBytes();
       let a = make(C);
       const n0 = k === 'native' ? a.nativeMemoryUsage() : 0;
+      // The sockets alone (what addAll(id, empty set) registers), then their
+      // own-id rooms, so the own-id room's share is visible on its own.
+      const empty = new Set();
+      for (let i = 0; i < N; i++) a.addAll(sids[i], empty);
+      global.gc();
+      global.gc();
+      const hs = jsBytes();
+      const ns = k === 'native' ? a.nativeMemoryUsage() : 0;
       for (let i = 0; i < N; i++) a.addAll(sids[i], new Set([sids[i]]));
       global.gc();
       global.gc();
@@ -166,6 +178,8 @@ function jsBytes() {
       const h2 = jsBytes();
       const n2 = k === 'native' ? a.nativeMemoryUsage() : 0;
       samples[k].push({
+        sock: { js: (hs - h0) / N, native: (ns - n0) / N },
+        ownOnly: { js: (h1 - hs) / N, native: (n1 - ns) / N },
         own: { js: (h1 - h0) / N, native: (n1 - n0) / N },
         member: { js: (h2 - h1) / (N * PER), native: (n2 - n1) / (N * PER) },
       });
@@ -179,10 +193,18 @@ function jsBytes() {
   };
   const own = { stock: pick(samples.stock, 'own'), native: pick(samples.native, 'own') };
   const member = { stock: pick(samples.stock, 'member'), native: pick(samples.native, 'member') };
+  const sock = { stock: pick(samples.stock, 'sock'), native: pick(samples.native, 'sock') };
+  const ownOnly = { stock: pick(samples.stock, 'ownOnly'), native: pick(samples.native, 'ownOnly') };
   const total = (x) => x.js + x.native;
-  row(`own-id room per socket, JS heap + ArrayBuffers (${N / 1000}k sockets)`, 'B', own.stock.js, own.native.js, 'lower');
-  row('own-id room per socket, native', 'B', own.stock.native, own.native.native, 'lower');
-  row('own-id room per socket, total', 'B', total(own.stock), total(own.native), 'lower');
+  row('socket entry without rooms, JS / native / total', 'B',
+    `${fmtB(sock.stock.js)} / 0 / ${fmtB(total(sock.stock))}`,
+    `${fmtB(sock.native.js)} / ${fmtB(sock.native.native)} / ${fmtB(total(sock.native))}`, 'text');
+  row('its own-id room on top, JS / native / total', 'B',
+    `${fmtB(ownOnly.stock.js)} / 0 / ${fmtB(total(ownOnly.stock))}`,
+    `${fmtB(ownOnly.native.js)} / ${fmtB(ownOnly.native.native)} / ${fmtB(total(ownOnly.native))}`, 'text');
+  row(`socket + own-id room, JS heap + ArrayBuffers (${N / 1000}k sockets)`, 'B', own.stock.js, own.native.js, 'lower');
+  row('socket + own-id room, native', 'B', own.stock.native, own.native.native, 'lower');
+  row('socket + own-id room, total', 'B', total(own.stock), total(own.native), 'lower');
   row(`membership (${PER} of 1k rooms per socket), JS heap + ArrayBuffers`, 'B', member.stock.js, member.native.js, 'lower');
   row('membership, native', 'B', member.stock.native, member.native.native, 'lower');
   row('membership, total', 'B', total(member.stock), total(member.native), 'lower');
@@ -250,7 +272,7 @@ function jsBytes() {
 }
 
 // ---- report --------------------------------------------------------------
-const fmt = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
+const fmt = (x) => (typeof x === 'string' ? x : fmtB(x));
 const os = require('node:os');
 console.log(`node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs, rounds ${ROUNDS}, load average ${os.loadavg()[0].toFixed(1)}`);
 console.log('times: best of the rounds; memory: median of 3 measurements after gc');

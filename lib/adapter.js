@@ -14,6 +14,19 @@ const { nativeRooms } = require('./native-rooms');
  * `adapter.rooms` and `adapter.sids` are read-only Map-like views (see
  * {@link MapView}); `socketRooms()` still returns a real Set.
  *
+ * Events carry the same arguments in the same order as stock. What a
+ * listener sees if it reads the registry while an event is being emitted
+ * can differ, because the registry applies each change before its events
+ * fire: during "create-room" the room already holds the joining socket
+ * (stock: empty); during "leave-room" a room that just emptied is already
+ * gone (stock: still there, empty); during the events of delAll() the socket
+ * is already gone from `sids`.
+ *
+ * Use createAdapter() rather than this class directly: it also picks the
+ * session-aware variant under `connectionStateRecovery`, and falls back to
+ * socket.io-adapter when the addon is not available (this constructor then
+ * throws an error with code ERR_SOCKET_IO_NATIVE_UNAVAILABLE).
+ *
  * The local-layer methods a cluster adapter reaches through `super`
  * (broadcast, broadcastWithAck, addSockets, delSockets, disconnectSockets,
  * fetchSockets, sockets) all go through `apply()` (from {@link nativeRooms}) or the

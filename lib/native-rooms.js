@@ -29,7 +29,8 @@ function nativeRooms(Base) {
      * @param {...any} args the arguments of `Base` (the namespace first)
      */
     constructor(...args) {
-      super(...args);
+      // Checked before Base runs, so that a cluster adapter does not start
+      // (subscribe, send heartbeats) only to be thrown away.
       if (!binding.native || !binding.addon.registry) {
         const err = new Error('socket.io-native: the native room registry is not available' +
           (binding.reason ? ` (${binding.reason})` : ''));
@@ -37,6 +38,7 @@ function nativeRooms(Base) {
         err.code = 'ERR_SOCKET_IO_NATIVE_UNAVAILABLE';
         throw err;
       }
+      super(...args);
       /** @private */
       this._index = new RoomIndex(binding.addon.registry.Registry);
       /** @type {any} Map-like, read-only: room -> Set-like of socket ids */

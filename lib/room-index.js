@@ -24,7 +24,8 @@ const ROOM_MASK = 0x7fffffff;
 
 /**
  * Returns a copy of `arr` (a typed array) with at least `min` elements,
- * new slots filled with `fill`.
+ * new slots filled with `fill`. Tables grow by a quarter: they are sized by
+ * the socket and room counts, and doubling would leave up to half unused.
  *
  * @param {Int32Array|Uint32Array} arr
  * @param {number} min
@@ -32,8 +33,7 @@ const ROOM_MASK = 0x7fffffff;
  * @returns {Int32Array|Uint32Array}
  */
 function grow(arr, min, fill) {
-  let len = arr.length || 16;
-  while (len < min) len *= 2;
+  const len = Math.max(min, Math.ceil(arr.length * 1.25), 16);
   const next = new arr.constructor(len);
   if (fill !== 0) next.fill(fill);
   next.set(arr);
@@ -49,17 +49,17 @@ class RoomIndex {
 
     /** @type {Map<any, number>} socket id -> s */
     this.socketIds = new Map();
-    /** @type {any[]} s -> socket id (undefined when free) */
-    this.socketNames = [];
     /**
-     * s -> the namespace's Socket object, filled on first use by socketAt().
-     * socket.io removes a socket from `nsp.sockets` only in Socket#_cleanup,
-     * right after leaveAll() (our delAll, which clears the entry), so an
-     * entry is never stale; sockets not (yet) in `nsp.sockets`, such as a
-     * recovered socket joining its rooms before it connects, are not cached.
+     * s -> the socket id, replaced by the namespace's Socket object (whose
+     * `id` it is) the first time socketAt() finds it in `nsp.sockets`;
+     * undefined when s is free. socket.io removes a socket from
+     * `nsp.sockets` only in Socket#_cleanup, right after leaveAll() (our
+     * delAll, which frees the slot), so a Socket held here is never stale;
+     * sockets not (yet) in `nsp.sockets`, such as a recovered socket joining
+     * its rooms before it connects, stay as ids.
      * @type {any[]}
      */
-    this.socketObjs = [];
+    this.socketSlots = [];
     /** s -> room id of the room named after this socket, or -1 */
     this.ownRoom = new Int32Array(64).fill(-1);
     /** @type {number[]} */
@@ -69,8 +69,6 @@ class RoomIndex {
     this.roomIds = new Map();
     /** @type {any[]} r -> room name (undefined when free) */
     this.roomNames = [];
-    /** r -> the socket whose slot holds this room, or -1 */
-    this.roomOwner = new Int32Array(64).fill(-1);
     this.roomPrev = new Int32Array(64).fill(-1);
     this.roomNext = new Int32Array(64).fill(-1);
     this.roomHead = -1;
@@ -129,11 +127,10 @@ class RoomIndex {
     let s;
     if (this.freeSockets.length > 0) {
       s = this.freeSockets.pop();
-      this.socketNames[s] = id;
+      this.socketSlots[s] = id;
     } else {
-      s = this.socketNames.length;
-      this.socketNames.push(id);
-      this.socketObjs.push(undefined);
+      s = this.socketSlots.length;
+      this.socketSlots.push(id);
       if (s >= this.ownRoom.length) this.ownRoom = grow(this.ownRoom, s + 1, -1);
     }
     this.socketIds.set(id, s);
@@ -199,12 +196,10 @@ class RoomIndex {
       // Others are still in the room named after this socket: it now needs
       // a Map entry, since there is no socket slot left to hold it.
       this.ownRoom[s] = -1;
-      this.roomOwner[own] = -1;
       this.roomIds.set(id, own);
     }
     this.socketIds.delete(id);
-    this.socketNames[s] = undefined;
-    this.socketObjs[s] = undefined;
+    this.socketSlots[s] = undefined;
     this.freeSockets.push(s);
     return result;
   }
@@ -221,20 +216,14 @@ class RoomIndex {
     } else {
       r = this.roomNames.length;
       this.roomNames.push(name);
-      if (r >= this.roomOwner.length) {
-        this.roomOwner = grow(this.roomOwner, r + 1, -1);
+      if (r >= this.roomPrev.length) {
         this.roomPrev = grow(this.roomPrev, r + 1, -1);
         this.roomNext = grow(this.roomNext, r + 1, -1);
       }
     }
     const owner = this.socketIds.get(name);
-    if (owner !== undefined) {
-      this.ownRoom[owner] = r;
-      this.roomOwner[r] = owner;
-    } else {
-      this.roomIds.set(name, r);
-      this.roomOwner[r] = -1;
-    }
+    if (owner !== undefined) this.ownRoom[owner] = r;
+    else this.roomIds.set(name, r);
     this.roomPrev[r] = this.roomTail;
     this.roomNext[r] = -1;
     if (this.roomTail >= 0) this.roomNext[this.roomTail] = r;
@@ -250,13 +239,10 @@ class RoomIndex {
    * @param {number} r
    */
   freeRoom(r) {
-    const owner = this.roomOwner[r];
-    if (owner >= 0) {
-      this.ownRoom[owner] = -1;
-      this.roomOwner[r] = -1;
-    } else {
-      this.roomIds.delete(this.roomNames[r]);
-    }
+    const name = this.roomNames[r];
+    const owner = this.socketIds.get(name);
+    if (owner !== undefined && this.ownRoom[owner] === r) this.ownRoom[owner] = -1;
+    else this.roomIds.delete(name);
     this.roomNames[r] = undefined;
     const prev = this.roomPrev[r];
     const next = this.roomNext[r];
@@ -322,12 +308,20 @@ class RoomIndex {
    * @returns {any}
    */
   socketAt(s, sockets) {
-    let socket = this.socketObjs[s];
-    if (socket === undefined) {
-      socket = sockets.get(this.socketNames[s]);
-      if (socket !== undefined) this.socketObjs[s] = socket;
-    }
+    const slot = this.socketSlots[s];
+    if (typeof slot === 'object' && slot !== null) return slot;
+    const socket = sockets.get(slot);
+    if (socket !== undefined) this.socketSlots[s] = socket;
     return socket;
+  }
+
+  /**
+   * @param {number} s
+   * @returns {any} the socket id of socket int `s`
+   */
+  socketName(s) {
+    const slot = this.socketSlots[s];
+    return typeof slot === 'object' && slot !== null ? slot.id : slot;
   }
 
   /** @returns {number} the nesting depth to pass to recipients() */
@@ -376,7 +370,7 @@ class RoomIndex {
       this.scratch = grow(this.scratch, -n, 0);
       n = this.registry.members(r, this.scratch);
     }
-    return this.namesOf(this.socketNames, n);
+    return this.socketNamesOf(n);
   }
 
   /** @returns {any[]} room names in creation order */
@@ -428,7 +422,18 @@ class RoomIndex {
       this.scratch = grow(this.scratch, -n, 0);
       n = this.registry.sockets(this.scratch);
     }
-    return this.namesOf(this.socketNames, n);
+    return this.socketNamesOf(n);
+  }
+
+  /**
+   * @param {number} n
+   * @returns {any[]} the socket ids of the first n socket ints in scratch
+   */
+  socketNamesOf(n) {
+    const scratch = this.scratch;
+    const names = new Array(n);
+    for (let i = 0; i < n; i++) names[i] = this.socketName(scratch[i]);
+    return names;
   }
 
   /**

@@ -292,3 +292,7 @@ test('socket lookups follow the socket lifecycle exactly like stock', () => {
   assert.deepStrictEqual(logs.ours.filter((e) => e[0] === 'write').map((e) => e[2][0]), ['2["connected"]', '2["back"]', '2["rejoined"]']);
   assert.deepStrictEqual(logs.ours, logs.stock);
 });
+
+test('NativeAdapter without the registry throws a coded error', { skip: nativeMode && 'the registry is loaded' }, () => {
+  assert.throws(() => new NativeAdapter(fakeNsp()), { code: 'ERR_SOCKET_IO_NATIVE_UNAVAILABLE' });
+});
