@@ -66,8 +66,10 @@ async function teardown(ctx) {
 describe('Redis cluster: three nodes with createRedisAdapter (node-redis)', { skip: SKIP }, () => {
   let ctx;
   before(async () => {
+    // Three streams: "/" and "/chat" hash to different ones.
+    const adapterOpts = { streamCount: 3 };
     ctx = await cluster(
-      ['A', 'B', 'C'].map((name) => ({ name, adapter: 'ours', client: 'redis' })),
+      ['A', 'B', 'C'].map((name) => ({ name, adapter: 'ours', client: 'redis', adapterOpts })),
       { a1: 0, a2: 0, b1: 1, b2: 1, c1: 2 }
     );
     const { a1, b1, c1 } = ctx.byName;
@@ -95,6 +97,32 @@ describe('Redis cluster: three nodes with createRedisAdapter (node-redis)', { sk
     await ctx.nodes[0].call('broadcast', { event: 'once', data: ['payload'] });
     await until(() => ['b1', 'b2'].every((n) => got(ctx.byName[n], 'once').length === 1), 'b1 and b2 got "once"');
     assert.strictEqual((await ctx.nodes[1].call('encodes')) - before, 1);
+  });
+
+  it('keeps namespaces apart, on their own streams', async () => {
+    const { streamNameFor } = require('../lib/create-redis-adapter');
+    assert.notStrictEqual(streamNameFor('/', { streamName: 's', streamCount: 3 }),
+      streamNameFor('/chat', { streamName: 's', streamCount: 3 }));
+    const chatA = await connectClient(ctx.nodes[0], 'chat-a', { nsp: '/chat' });
+    const chatC = await connectClient(ctx.nodes[2], 'chat-c', { nsp: '/chat' });
+    try {
+      await until(async () => {
+        await ctx.nodes[1].call('broadcast', { nsp: '/chat', event: 'chat-probe', data: [] });
+        await new Promise((r) => setTimeout(r, 20));
+        return got(chatA, 'chat-probe').length > 0 && got(chatC, 'chat-probe').length > 0;
+      }, '/chat broadcasts reach both nodes', 100);
+      await ctx.nodes[1].call('broadcast', { nsp: '/chat', event: 'in-chat', data: [1] });
+      await ctx.nodes[1].call('broadcast', { event: 'in-main', data: [2] });
+      await until(() => got(chatA, 'in-chat').length === 1 && got(chatC, 'in-chat').length === 1, '/chat delivery');
+      await barrier(ctx.nodes[1], ctx.clients);
+      assert.deepStrictEqual(receivers(ctx.clients, 'in-chat'), []);
+      assert.deepStrictEqual(got(chatA, 'in-main'), []);
+      const chat = await ctx.nodes[1].call('fetchSockets', { nsp: '/chat', timeout: 5000 });
+      assert.deepStrictEqual(chat.map((s) => s.data.name).sort(), ['chat-a', 'chat-c']);
+    } finally {
+      chatA.disconnect();
+      chatC.disconnect();
+    }
   });
 
   it('broadcasts to a room and except a room across nodes', async () => {
@@ -299,10 +327,12 @@ describe('Redis cluster: @socket.io/redis-emitter reaches clients of our nodes',
 describe('Redis cluster: connection state recovery across nodes', { skip: SKIP }, () => {
   let ctx;
   before(async () => {
-    ctx = await cluster(
-      ['A', 'B', 'C'].map((name) => ({ name, adapter: 'ours', client: 'redis', recovery: true })),
-      { a1: 0, b1: 1 }
-    );
+    // B runs the official adapter: its broadcasts are in the stream the restores read.
+    ctx = await cluster([
+      { name: 'A', adapter: 'ours', client: 'redis', recovery: true },
+      { name: 'B', adapter: 'official', client: 'redis', recovery: true },
+      { name: 'C', adapter: 'ours', client: 'ioredis', recovery: true },
+    ], { a1: 0, b1: 1 });
   });
   after(() => teardown(ctx));
 
@@ -335,6 +365,23 @@ describe('Redis cluster: connection state recovery across nodes', { skip: SKIP }
     // The restored socket is back in its room, on node C now.
     const kept = await ctx.nodes[0].call('fetchSockets', { rooms: ['kept'], timeout: 5000 });
     assert.deepStrictEqual(kept.map((s) => s.data.node), ['C']);
+  });
+
+  it('a session left on the official node resumes on ours', async () => {
+    const b1 = ctx.byName.b1;
+    await b1.emitWithAck('join', 'b-room');
+    await ctx.nodes[0].call('broadcast', { event: 'b-before', rooms: ['b-room'], data: [] });
+    await until(() => got(b1, 'b-before').length === 1, 'b1 got "b-before"');
+    const { _pid: pid, _lastOffset: offset, id } = b1;
+    b1.io.engine.close();
+    await until(async () => (await ctx.nodes[0].call('fetchSockets', { timeout: 5000 }))
+      .every((s) => s.id !== id), 'node B dropped the socket');
+    await ctx.nodes[2].call('broadcast', { event: 'b-missed', rooms: ['b-room'], data: ['x'] });
+    await barrier(ctx.nodes[2], ctx.clients.filter((c) => c.connected));
+    const back = await connectClient(ctx.nodes[0], 'b1-again', { auth: { name: 'b1-again', pid, offset } });
+    ctx.clients.push(back);
+    await until(() => got(back, 'b-missed').length === 1, 'the missed packet was replayed');
+    assert.strictEqual(back.id, id);
   });
 });
 
@@ -390,6 +437,8 @@ describe('Redis cluster: faults', { skip: SKIP }, () => {
       const after = [
         ctx.nodes[1].call('fetchSockets', { timeout }).catch((err) => ({ err: err.message })),
         ctx.nodes[1].call('broadcastAck', { event: 'ack-me', data: [], timeout }),
+        // serverSideEmitWithAck has socket.io-adapter's fixed 5 s timeout.
+        ctx.nodes[0].call('serverSideEmit', { event: 'ping-servers', data: [], ack: true }),
       ];
       const settled = await Promise.allSettled([...during, ...after]);
       // Every call answered, with a result or fetchSockets' own timeout error
@@ -398,6 +447,8 @@ describe('Redis cluster: faults', { skip: SKIP }, () => {
       for (const r of [settled[0].value, settled[2].value]) {
         if (r.err) assert.match(r.err, /timeout reached/);
       }
+      const pong = settled[4].value;
+      assert.ok(pong.err === null ? pong.responses.includes('B') : /timeout/.test(pong.err), JSON.stringify(pong));
       const acks = settled[3].value;
       for (const name of ['a1', 'b1']) assert.ok(acks.responses.includes(name), `ack from ${name}`);
       await until(async () => (await ctx.nodes[0].call('serverCount')) === 2, 'the dead node left the count');

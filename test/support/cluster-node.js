@@ -62,7 +62,7 @@ async function main() {
     return encode(packet);
   };
 
-  io.on('connection', (socket) => {
+  const onConnection = (socket) => {
     socket.data.node = config.name;
     socket.data.name = socket.handshake.auth && socket.handshake.auth.name;
     socket.emit('hello', { node: config.name, recovered: socket.recovered });
@@ -72,7 +72,10 @@ async function main() {
     });
     socket.on('to-others', (event, data) => socket.broadcast.emit(event, data));
     socket.on('to-room-from-socket', (room, event, data) => socket.to(room).emit(event, data));
-  });
+  };
+  io.on('connection', onConnection);
+  // A second namespace, on the same adapter factory (and, with streamCount > 1, maybe another stream).
+  io.of('/chat').on('connection', onConnection);
   io.on('ping-servers', (...args) => {
     const cb = typeof args[args.length - 1] === 'function' ? args.pop() : null;
     received.push(['ping-servers', ...args]);
@@ -81,7 +84,7 @@ async function main() {
   io.on('note', (...args) => received.push(['note', ...args]));
 
   const target = (args) => {
-    let op = io;
+    let op = args.nsp ? io.of(args.nsp) : io;
     if (args.timeout !== undefined) op = op.timeout(args.timeout);
     if (args.rooms && args.rooms.length) op = op.to(args.rooms);
     if (args.except && args.except.length) op = op.except(args.except);
@@ -193,8 +196,10 @@ async function main() {
 
   await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   // Give the adapter time to subscribe before the parent counts on it.
-  const nspAdapter = io.of('/').adapter;
-  if (nspAdapter.ready) await nspAdapter.ready;
+  for (const name of ['/', '/chat']) {
+    const nspAdapter = io.of(name).adapter;
+    if (nspAdapter.ready) await nspAdapter.ready;
+  }
   process.send({ ready: true, port: httpServer.address().port });
 }
 

@@ -123,7 +123,8 @@ async function startNodes(configs) {
  * @param {any} [opts]
  */
 async function connectClient(node, name, opts) {
-  const socket = ioc(node.url, {
+  const nsp = (opts && opts.nsp) || '';
+  const socket = ioc(node.url + nsp, {
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
