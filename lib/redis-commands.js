@@ -184,7 +184,7 @@ function publish(client, sharded, channel, payload) {
  * @param {boolean} sharded
  * @param {string[]} channels
  * @param {(payload: Buffer, channel: string) => void} listener
- * @returns {Promise<void>}
+ * @returns {Promise<() => Promise<void>>} a function that undoes the subscription
  */
 async function subscribe(client, sharded, channels, listener) {
   if (isNodeRedis(client)) {
@@ -192,14 +192,25 @@ async function subscribe(client, sharded, channels, listener) {
       if (sharded) await client.sSubscribe(channel, listener, true);
       else await client.subscribe(channel, listener, true);
     }
-    return;
+    return async () => {
+      for (const channel of channels) {
+        if (sharded) await client.sUnsubscribe(channel, listener, true);
+        else await client.unsubscribe(channel, listener, true);
+      }
+    };
   }
   const wanted = new Set(channels);
-  client.on(sharded ? 'smessageBuffer' : 'messageBuffer', (channel, payload) => {
+  const event = sharded ? 'smessageBuffer' : 'messageBuffer';
+  const onMessage = (channel, payload) => {
     const name = channel.toString();
     if (wanted.has(name)) listener(payload, name);
-  });
+  };
+  client.on(event, onMessage);
   await (sharded ? client.ssubscribe(...channels) : client.subscribe(...channels));
+  return async () => {
+    client.off(event, onMessage);
+    await (sharded ? client.sunsubscribe(...channels) : client.unsubscribe(...channels));
+  };
 }
 
 /**
@@ -208,17 +219,22 @@ async function subscribe(client, sharded, channels, listener) {
  * @param {any} client
  * @param {string} pattern
  * @param {(payload: Buffer, channel: string) => void} listener
- * @returns {Promise<void>}
+ * @returns {Promise<() => Promise<void>>} a function that undoes the subscription
  */
 async function psubscribe(client, pattern, listener) {
   if (isNodeRedis(client)) {
     await client.pSubscribe(pattern, listener, true);
-    return;
+    return () => client.pUnsubscribe(pattern, listener, true);
   }
-  client.on('pmessageBuffer', (pat, channel, payload) => {
+  const onMessage = (pat, channel, payload) => {
     if (pat.toString() === pattern) listener(payload, channel.toString());
-  });
+  };
+  client.on('pmessageBuffer', onMessage);
   await client.psubscribe(pattern);
+  return async () => {
+    client.off('pmessageBuffer', onMessage);
+    await client.punsubscribe(pattern);
+  };
 }
 
 /**

@@ -171,6 +171,8 @@ function defineClass(native) {
       this._recovery = Boolean(nsp.server.opts && nsp.server.opts.connectionStateRecovery);
       /** @private */
       this._closed = false;
+      /** @private @type {(() => Promise<void>)[]} */
+      this._unsubscribe = [];
       /**
        * Resolves once the pub/sub subscriptions and the stream readers are in
        * place (messages published before that may be missed, as with any
@@ -191,7 +193,8 @@ function defineClass(native) {
     async _subscribe() {
       const sub = await this._cluster.subClient;
       const sharded = this._opts.useShardedPubSub;
-      await redis.subscribe(sub, sharded, [this._publicChannel, this._privateChannel], (payload) => {
+      const undo = this._unsubscribe;
+      undo.push(await redis.subscribe(sub, sharded, [this._publicChannel, this._privateChannel], (payload) => {
         if (this._closed || isMsgpackArray(payload)) return;
         let message;
         try {
@@ -201,16 +204,31 @@ function defineClass(native) {
           return;
         }
         this.onMessage(message);
-      });
+      }));
       const key = this._opts.emitterKey;
       if (key) {
         const nsp = this.nsp.name;
-        await redis.psubscribe(sub, `${escapeGlob(`${key}#${nsp}#`)}*`, (payload) => {
+        undo.push(await redis.psubscribe(sub, `${escapeGlob(`${key}#${nsp}#`)}*`, (payload) => {
           if (!this._closed && isMsgpackArray(payload)) this._onEmitterBroadcast(payload);
-        });
-        await redis.subscribe(sub, false, [`${key}-request#${nsp}#`], (payload) => {
+        }));
+        undo.push(await redis.subscribe(sub, false, [`${key}-request#${nsp}#`], (payload) => {
           if (!this._closed) this._onEmitterRequest(payload);
-        });
+        }));
+      }
+      // Closed while subscribing: undo what was done.
+      if (this._closed) this._dropSubscriptions();
+    }
+
+    /**
+     * Undoes this namespace's subscriptions (the connection stays: other
+     * namespaces share it).
+     *
+     * @private
+     */
+    _dropSubscriptions() {
+      const undo = this._unsubscribe.splice(0);
+      for (const fn of undo) {
+        Promise.resolve().then(fn).catch((err) => debug('[%s] unsubscribe failed: %s', this.uid, err.message));
       }
     }
 
@@ -507,12 +525,14 @@ function defineClass(native) {
     }
 
     /**
-     * Stops handling messages for this namespace; the last adapter closed
-     * stops the stream readers and the subscription connection.
+     * Stops handling messages for this namespace and drops its
+     * subscriptions; the last adapter closed stops the stream readers and
+     * closes the subscription connection.
      */
     close() {
       if (this._closed) return;
       this._closed = true;
+      this._dropSubscriptions();
       this._cluster.release(this);
     }
   }

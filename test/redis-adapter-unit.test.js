@@ -81,27 +81,38 @@ describe('createRedisAdapter: checks', () => {
 describe('createRedisAdapter: lifecycle', {
   skip: findRedisServer() === null && 'redis-server not found: install it (apt-get install redis-server) to run this test',
 }, () => {
-  it('closing the server closes the connections the adapter opened', async () => {
-    const redis = await startRedis();
-    const { createClient } = require('redis');
-    const client = createClient({ url: redis.url });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      const count = async () => (await client.sendCommand(['CLIENT', 'LIST'])).trim().split('\n').length;
-      const before = await count();
-      const httpServer = http.createServer();
-      const io = new Server(httpServer, { adapter: createRedisAdapter(client) });
-      io.of('/other');
-      await io.of('/').adapter.ready;
-      await io.of('/other').adapter.ready;
-      // One subscription connection and one stream reader.
-      assert.strictEqual(await count(), before + 2);
-      io.close();
-      await until(async () => (await count()) === before, 'the adapter connections closed');
-    } finally {
-      await client.quit().catch(() => {});
-      await redis.stop();
-    }
-  });
+  for (const lib of ['redis', 'ioredis']) {
+    it(`closing the server closes the connections the adapter opened (${lib})`, async () => {
+      const redis = await startRedis();
+      const client = lib === 'redis'
+        ? require('redis').createClient({ url: redis.url })
+        : new (require('ioredis'))(redis.url, { lazyConnect: true });
+      client.on('error', () => {});
+      const command = (...args) => (lib === 'redis' ? client.sendCommand(args) : client.call(...args));
+      try {
+        await client.connect();
+        const count = async () => (await command('CLIENT', 'LIST')).trim().split('\n').length;
+        const before = await count();
+        const httpServer = http.createServer();
+        const io = new Server(httpServer, { adapter: createRedisAdapter(client) });
+        io.of('/other');
+        await io.of('/').adapter.ready;
+        await io.of('/other').adapter.ready;
+        // One subscription connection and one stream reader.
+        assert.strictEqual(await count(), before + 2);
+        const numSub = async (channel) => Number((await command('PUBSUB', 'NUMSUB', channel))[1]);
+        assert.strictEqual(await numSub('socket.io#/other#'), 1);
+        // One namespace closing drops its own subscriptions only.
+        io.of('/other').adapter.close();
+        await until(async () => (await numSub('socket.io#/other#')) === 0, '/other unsubscribed');
+        assert.strictEqual(await numSub('socket.io#/#'), 1);
+        assert.strictEqual(await count(), before + 2);
+        io.close();
+        await until(async () => (await count()) === before, 'the adapter connections closed');
+      } finally {
+        await client.quit().catch(() => {});
+        await redis.stop();
+      }
+    });
+  }
 });
