@@ -5,7 +5,7 @@ export {
   NativeSessionAwareAdapter,
   nativeRooms,
 } from "./adapter";
-export { createRedisAdapter, RedisAdapterOptions } from "./redis-adapter";
+export { createRedisAdapter, RedisAdapterOptions } from "./create-redis-adapter";
 
 /** Whether the native addon loaded. */
 export declare const native: boolean;
