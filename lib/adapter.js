@@ -14,13 +14,13 @@ const { nativeRooms } = require('./native-rooms');
  * `adapter.rooms` and `adapter.sids` are read-only Map-like views (see
  * {@link MapView}); `socketRooms()` still returns a real Set.
  *
- * Events carry the same arguments in the same order as stock. What a
- * listener sees if it reads the registry while an event is being emitted
- * can differ, because the registry applies each change before its events
- * fire: during "create-room" the room already holds the joining socket
- * (stock: empty); during "leave-room" a room that just emptied is already
- * gone (stock: still there, empty); during the events of delAll() the socket
- * is already gone from `sids`.
+ * Events carry the same arguments in the same order as stock, and a
+ * "leave-room" listener finds the room as stock shows it (still there when
+ * it just emptied; rejoining it there cancels its "delete-room"). Two reads
+ * from inside listeners differ, because the registry applies a change before
+ * its events fire: during "create-room" the room already holds the joining
+ * socket (stock: empty), and during the events of delAll() the socket is
+ * already gone from `sids` (stock: removed after the last event).
  *
  * Use createAdapter() rather than this class directly: it also picks the
  * session-aware variant under `connectionStateRecovery`, and falls back to

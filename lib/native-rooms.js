@@ -76,9 +76,13 @@ function nativeRooms(Base) {
       const index = this._index;
       const s = index.socketInt(id);
       if (s < 0) return;
-      const flags = index.leave(s, room);
-      if (flags & 1) this.emit('leave-room', room, id);
-      if (flags & 2) this.emit('delete-room', room);
+      const r = index.roomId(room);
+      if (r < 0) return;
+      const flags = index.leave(s, r);
+      if (flags === 0) return;
+      const joins = index.joins;
+      this.emit('leave-room', room, id);
+      if (flags & 2 && index.releaseIfEmpty(r, room, joins)) this.emit('delete-room', room);
     }
 
     /**
@@ -87,11 +91,15 @@ function nativeRooms(Base) {
      * @param {string} id the socket id
      */
     delAll(id) {
-      const left = this._index.removeSocket(id);
+      const index = this._index;
+      const left = index.removeSocket(id);
       if (left === null) return;
       for (let i = 0; i < left.length; i += 2) {
-        this.emit('leave-room', left[i], id);
-        if (left[i + 1]) this.emit('delete-room', left[i]);
+        const room = left[i];
+        const r = left[i + 1];
+        const joins = index.joins;
+        this.emit('leave-room', room, id);
+        if (r >= 0 && index.releaseIfEmpty(r, room, joins)) this.emit('delete-room', room);
       }
     }
 

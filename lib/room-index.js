@@ -76,6 +76,8 @@ class RoomIndex {
     this.roomCount = 0;
     /** @type {number[]} */
     this.freeRooms = [];
+    /** Counts join() calls, so releaseIfEmpty() can tell nothing rejoined. */
+    this.joins = 0;
 
     // Scratch output for reads that are copied out before any user code runs.
     this.scratch = new Uint32Array(64);
@@ -147,31 +149,55 @@ class RoomIndex {
    */
   join(s, name) {
     let r = this.roomId(name);
-    if (r < 0) r = this.createRoom(name);
-    return this.registry.add(s, r);
+    let created = 0;
+    if (r < 0) {
+      r = this.createRoom(name);
+      created = 1;
+    }
+    this.joins++;
+    // "Created" is decided here, not by the registry: a room that emptied and
+    // is refilled by a "leave-room" listener was never deleted for stock.
+    return (this.registry.add(s, r) & 2) | created;
   }
 
   /**
-   * Removes socket `s` from the room `name`; frees the room when it empties.
+   * Removes socket `s` from room `r`. A room that empties stays known here
+   * until releaseIfEmpty(), so that "leave-room" listeners still find it
+   * (empty), as with stock.
    *
    * @param {number} s
-   * @param {any} name
+   * @param {number} r
    * @returns {number} registry flags: 1 = left, 2 = room now empty
    */
-  leave(s, name) {
-    const r = this.roomId(name);
-    if (r < 0) return 0;
-    const flags = this.registry.del(s, r);
-    if (flags & 2) this.freeRoom(r);
-    return flags;
+  leave(s, r) {
+    return this.registry.del(s, r);
   }
 
   /**
-   * Removes a socket entirely.
+   * Forgets room `r`, named `name`, which emptied before the "leave-room"
+   * listeners ran, unless those listeners joined it again or already
+   * released it: stock deletes a room only if it is still empty after them.
+   *
+   * @param {number} r
+   * @param {any} name
+   * @param {number} joins the value of `this.joins` before the listeners ran
+   * @returns {boolean} whether the room was released (emit "delete-room")
+   */
+  releaseIfEmpty(r, name, joins) {
+    // Without a join in between, nothing can have refilled or released it.
+    if (this.joins !== joins && (this.roomId(name) !== r || this.registry.roomSize(r) !== 0)) return false;
+    this.freeRoom(r);
+    return true;
+  }
+
+  /**
+   * Removes a socket entirely. The rooms it emptied stay known until the
+   * caller passes each to releaseIfEmpty().
    *
    * @param {any} id
-   * @returns {any[] | null} [room, emptied, room, emptied, ...] in join order,
-   *   or null when the socket is unknown
+   * @returns {any[] | null} [room, r, room, r, ...] in join order, where r is
+   *   the room id when the room emptied and -1 otherwise; null when the
+   *   socket is unknown
    */
   removeSocket(id) {
     const s = this.socketIds.get(id);
@@ -186,15 +212,14 @@ class RoomIndex {
     for (let i = 0; i < n; i++) {
       const v = scratch[i];
       const r = v & ROOM_MASK;
-      const emptied = v >= EMPTIED;
       result[2 * i] = this.roomNames[r];
-      result[2 * i + 1] = emptied;
-      if (emptied) this.freeRoom(r);
+      result[2 * i + 1] = v >= EMPTIED ? r : -1;
     }
     const own = this.ownRoom[s];
     if (own >= 0) {
-      // Others are still in the room named after this socket: it now needs
-      // a Map entry, since there is no socket slot left to hold it.
+      // The room named after this socket outlives its slot: others are still
+      // in it, or it emptied and waits for releaseIfEmpty(). It now needs a
+      // Map entry.
       this.ownRoom[s] = -1;
       this.roomIds.set(id, own);
     }

@@ -113,12 +113,24 @@ test('a room named after a socket outlives that socket', () => {
  * @param {number} seed
  * @param {number} steps
  */
-function randomized(seed, steps) {
+function randomized(seed, steps, reentrant = false) {
   const rnd = prng(seed);
   const pick = (arr) => arr[Math.floor(rnd() * arr.length)];
   const ids = ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7'];
   const roomPool = ['a', 'b', 'c', 'd', 42, '42', 0, 's1', 's3', 's6'];
   const { stock, ours, events } = makePair();
+  if (reentrant) {
+    // Listeners that change membership from inside events, as apps may.
+    for (const a of [stock, ours]) {
+      a.on('leave-room', (room, id) => {
+        if (room === 'c' && id === 's2') a.addAll('s7', new Set(['c']));
+        if (room === 'a' && id === 's4') a.del('s5', 'a');
+      });
+      a.on('join-room', (room, id) => {
+        if (room === 'd' && id === 's3') a.addAll('s6', new Set(['b']));
+      });
+    }
+  }
   const logs = { stock: [], ours: [] };
   for (const [name, a] of [['stock', stock], ['ours', ours]]) {
     // Some ids are joined in the adapter without a connected socket.
@@ -175,6 +187,10 @@ function randomized(seed, steps) {
 
 test('randomized operation sequences match the stock adapter', () => {
   for (let seed = 1; seed <= 40; seed++) randomized(seed, 300);
+});
+
+test('randomized sequences with listeners that join and leave from inside events', () => {
+  for (let seed = 101; seed <= 130; seed++) randomized(seed, 300, true);
 });
 
 test('sockets() and fetchSockets() match the stock adapter', async () => {
@@ -295,4 +311,32 @@ test('socket lookups follow the socket lifecycle exactly like stock', () => {
 
 test('NativeAdapter without the registry throws a coded error', { skip: nativeMode && 'the registry is loaded' }, () => {
   assert.throws(() => new NativeAdapter(fakeNsp()), { code: 'ERR_SOCKET_IO_NATIVE_UNAVAILABLE' });
+});
+
+test('leave-room listeners see what stock shows them, and may refill the room', () => {
+  const { stock, ours } = makePair();
+  const seen = { stock: [], ours: [] };
+  for (const [name, a] of [['stock', stock], ['ours', ours]]) {
+    const log = seen[name];
+    a.on('leave-room', (room, id) => {
+      log.push(['leave', room, id, a.rooms.has(room), a.rooms.get(room)?.size]);
+      // Refill "keep" when its last member leaves; "bounce" is joined and left again.
+      if (room === 'keep' && id === 's1') a.addAll('s9', new Set(['keep']));
+      if (room === 'bounce' && id === 's1') {
+        a.addAll('s8', new Set(['bounce']));
+        a.del('s8', 'bounce');
+      }
+    });
+    a.on('delete-room', (room) => log.push(['delete', room, a.rooms.has(room)]));
+    a.on('create-room', (room) => log.push(['create', room]));
+    a.addAll('s1', new Set(['s1', 'keep', 'bounce', 'gone']));
+    a.addAll('s2', new Set(['gone', 's1']));
+    a.del('s1', 'keep');
+    a.del('s1', 'bounce');
+    a.del('s2', 'gone');
+    a.delAll('s1');
+    a.delAll('s2');
+    log.push(snapshot(a));
+  }
+  assert.deepStrictEqual(seen.ours, seen.stock);
 });

@@ -3,9 +3,8 @@
 #include <string>
 
 namespace sio::binding {
-namespace {
 
-const char* messageOf(Status status) {
+const char* statusMessage(Status status) {
   switch (status) {
     case Status::Ok: return "ok";
     case Status::UnknownPacketType: return "unknown packet type ";
@@ -18,10 +17,14 @@ const char* messageOf(Status status) {
     case Status::UnknownSocket: return "unknown socket";
     case Status::UnknownRoom: return "unknown room";
     case Status::CapacityExceeded: return "capacity exceeded";
+    case Status::CannotDecide: return "payload left to JSON.parse";
+    case Status::NeedMoreInput: return "header needs more input";
     case Status::IdOutOfRange: return "id out of range: ids must be dense integers below 2^31";
   }
   return "unknown error";
 }
+
+namespace {
 
 const char* codeOf(Status status) {
   switch (status) {
@@ -32,6 +35,8 @@ const char* codeOf(Status status) {
     case Status::IllegalPlaceholder:
     case Status::TooDeep:
     case Status::TooLarge:
+    case Status::CannotDecide:
+    case Status::NeedMoreInput:
       return "ERR_SOCKET_IO_PARSE";
     case Status::IdOutOfRange:
       return "ERR_OUT_OF_RANGE";
@@ -43,7 +48,7 @@ const char* codeOf(Status status) {
 }  // namespace
 
 Napi::Error toJsError(Napi::Env env, Status status, std::string_view detail) {
-  std::string message = messageOf(status);
+  std::string message = statusMessage(status);
   message.append(detail);
   // A bad id is the caller's misuse, reported the way Node reports values
   // out of range.

@@ -8,6 +8,11 @@
 
 namespace sio::binding {
 
+// The message for a status: socket.io-parser's exact text for protocol errors
+// (for UnknownPacketType the caller appends the type, as socket.io-parser
+// does). Also exported to JS so lib/ can build its own Error objects.
+const char* statusMessage(Status status);
+
 // The one place where core status codes become JS errors. Protocol errors
 // carry socket.io-parser's exact messages; `detail` is appended where
 // socket.io-parser appends something (the packet type for unknown types).

@@ -24,6 +24,18 @@ enum class Status : std::uint8_t {
   UnknownSocket,
   UnknownRoom,
   CapacityExceeded,
+
+  // Packet codec, added at the end so the values above stay stable.
+  // The JSON scanner could not decide the way V8's JSON.parse would (nesting
+  // beyond its depth limit, numbers outside double range, big integers, lone
+  // surrogate escapes, input beyond its size limit): the caller must do the
+  // work in JS instead of trusting a native "invalid".
+  CannotDecide,
+  // The header parser was given a prefix of the packet and needs the rest.
+  // Internal to the binding; never reaches JS.
+  NeedMoreInput,
+
+  // Room registry, added at the end for the same reason.
   IdOutOfRange,          // an id of 2^31 or more, or far beyond the dense range in use
 };
 
