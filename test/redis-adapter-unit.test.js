@@ -78,6 +78,25 @@ describe('createRedisAdapter: checks', () => {
   });
 });
 
+describe('createRedisAdapter: leaves other adapters alone', () => {
+  it('changes no method of socket.io-adapter\'s classes or of NativeAdapter', () => {
+    const { Adapter, ClusterAdapter, ClusterAdapterWithHeartbeat } = require('socket.io-adapter');
+    const snapshot = () => [Adapter, ClusterAdapter, ClusterAdapterWithHeartbeat, NativeAdapter].map((C) =>
+      Object.getOwnPropertyNames(C.prototype).map((name) => [name, Object.getOwnPropertyDescriptor(C.prototype, name).value]));
+    const before = snapshot();
+    for (const native of NATIVE ? [true, false] : [false]) {
+      const Cls = redisStreamsAdapterClass(native);
+      const nsp = { name: '/', server: { encoder: new Encoder(), opts: {} }, sockets: new Map(), _ids: 0 };
+      const cluster = {
+        client: {}, opts: { channelPrefix: 'p', emitterKey: false }, subClient: new Promise(() => {}),
+        readersReady: Promise.resolve(), streamNameFor: () => 's', release() {},
+      };
+      new Cls(nsp, cluster).close();
+    }
+    assert.deepStrictEqual(snapshot(), before);
+  });
+});
+
 describe('createRedisAdapter: lifecycle', {
   skip: findRedisServer() === null && 'redis-server not found: install it (apt-get install redis-server) to run this test',
 }, () => {
