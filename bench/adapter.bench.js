@@ -69,11 +69,13 @@ function ids(n, prefix) {
 /**
  * Runs `setup(Ctor)` once per side, then `run(state)` alternately
  * ROUNDS times (a full gc before each timed run, so neither side pays for
- * the other's garbage); returns the best (minimum) ns per op of each side,
- * which is what stays reproducible on a shared machine, and the ratio of
- * the medians as a cross-check.
+ * the other's garbage); returns the median CPU ns per op of each side and
+ * the ratio of the best rounds as a cross-check.
  */
 function alternate(setup, run, opsPerRun) {
+  // opsPerRun: a number, or a function of the adapter (sides may run
+  // different repetition counts, so that each timed run lasts long enough).
+  const opsOf = typeof opsPerRun === 'function' ? opsPerRun : () => opsPerRun;
   const sides = { stock: Adapter, native: NativeAdapter };
   const states = {};
   for (const [k, C] of Object.entries(sides)) states[k] = setup(C);
@@ -84,21 +86,31 @@ function alternate(setup, run, opsPerRun) {
     for (const k of Object.keys(sides)) {
       // Collect the other side's garbage outside the timed region.
       global.gc();
-      const t0 = process.hrtime.bigint();
+      const t0 = cpuNs();
       run(states[k]);
-      times[k].push(Number(process.hrtime.bigint() - t0) / opsPerRun);
+      times[k].push((cpuNs() - t0) / opsOf(states[k]));
     }
   }
   return {
-    stock: Math.min(...times.stock),
-    native: Math.min(...times.native),
-    medianRatio: median(times.stock) / median(times.native),
+    stock: median(times.stock),
+    native: median(times.native),
+    bestRatio: Math.min(...times.stock) / Math.min(...times.native),
   };
 }
 
 const rows = [];
 function fmtB(x) {
   return Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1);
+}
+
+/**
+ * CPU time of this process in ns. The machine is shared (load averages above
+ * the CPU count are common), and wall time would charge either side for
+ * the time it spends descheduled.
+ */
+function cpuNs() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
 }
 
 function row(name, unit, stock, native, better, medianRatio) {
@@ -130,7 +142,7 @@ for (const [label, N, ROOMS, BASE, PASSES] of [
       for (let i = 0; i < N; i++) a.del(sids[i], rooms[(i * 7 + p) % ROOMS]);
     }
   }, PASSES * N * 2);
-  row(`join/leave churn (${label})`, 'ns/op', r.stock, r.native, 'lower', r.medianRatio);
+  row(`join/leave churn (${label})`, 'ns/op', r.stock, r.native, 'lower', r.bestRatio);
 }
 
 // ---- memory --------------------------------------------------------------
@@ -233,12 +245,16 @@ function jsBytes() {
   };
   const one = { rooms: new Set(['big']), except: new Set() };
   const union = { rooms: new Set(Array.from({ length: 10 }, (_, k) => `u${k}`)), except: new Set(['except']) };
-  const REPS = quick ? 10 : 50;
+  // Native runs are ~100x shorter: give them more repetitions so that each
+  // timed run lasts tens of ms of CPU time on both sides.
+  const STOCK_REPS = quick ? 5 : 20;
+  const NATIVE_REPS = quick ? 100 : 400;
+  const reps = (a) => (a instanceof NativeAdapter ? NATIVE_REPS : STOCK_REPS);
   let count = 0;
-  const r1 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.apply(one, noop); }, REPS);
-  row('recipients of 1 room of 10k (apply, no-op write)', 'us/op', r1.stock / 1000, r1.native / 1000, 'lower', r1.medianRatio);
-  const r2 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.apply(union, noop); }, REPS);
-  row('union of 10 rooms of 10k minus 1 except room (apply)', 'us/op', r2.stock / 1000, r2.native / 1000, 'lower', r2.medianRatio);
+  const r1 = alternate(setup, (a) => { for (let i = reps(a); i > 0; i--) a.apply(one, noop); }, reps);
+  row('recipients of 1 room of 10k (apply, no-op write)', 'us/op', r1.stock / 1000, r1.native / 1000, 'lower', r1.bestRatio);
+  const r2 = alternate(setup, (a) => { for (let i = reps(a); i > 0; i--) a.apply(union, noop); }, reps);
+  row('union of 10 rooms of 10k minus 1 except room (apply)', 'us/op', r2.stock / 1000, r2.native / 1000, 'lower', r2.bestRatio);
   // The room algebra alone. Stock: its apply() loop (union over the rooms'
   // Sets, except Set from computeExceptSids) without the per-socket
   // nsp.sockets lookup. Native: the one registry call into the Uint32Array.
@@ -259,11 +275,11 @@ function jsBytes() {
     }
     return seen.size;
   };
-  const r4 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) algebra(a); }, REPS);
-  row('same union, room algebra only (no socket lookup)', 'us/op', r4.stock / 1000, r4.native / 1000, 'lower', r4.medianRatio);
+  const r4 = alternate(setup, (a) => { for (let i = reps(a); i > 0; i--) algebra(a); }, reps);
+  row('same union, room algebra only (no socket lookup)', 'us/op', r4.stock / 1000, r4.native / 1000, 'lower', r4.bestRatio);
   const packet = () => ({ type: 2, data: ['ev', 'payload'] });
-  const r3 = alternate(setup, (a) => { for (let i = 0; i < REPS; i++) a.broadcast(packet(), union); }, REPS);
-  row('same union, broadcast() with no-op writeToEngine', 'us/op', r3.stock / 1000, r3.native / 1000, 'lower', r3.medianRatio);
+  const r3 = alternate(setup, (a) => { for (let i = reps(a); i > 0; i--) a.broadcast(packet(), union); }, reps);
+  row('same union, broadcast() with no-op writeToEngine', 'us/op', r3.stock / 1000, r3.native / 1000, 'lower', r3.bestRatio);
   // How many recipients the union has (same on both sides).
   const a = setup(Adapter);
   a.apply(union, () => count++);
@@ -275,8 +291,8 @@ function jsBytes() {
 const fmt = (x) => (typeof x === 'string' ? x : fmtB(x));
 const os = require('node:os');
 console.log(`node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} CPUs, rounds ${ROUNDS}, load average ${os.loadavg()[0].toFixed(1)}`);
-console.log('times: best of the rounds; memory: median of 3 measurements after gc');
-console.log('| case | unit | stock | native | stock/native | (medians) |');
+console.log('times: median CPU time of the rounds (last column: ratio of the best rounds); memory: median of 3 measurements after gc');
+console.log('| case | unit | stock | native | stock/native | (best rounds) |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const r of rows) {
   if (r.note) continue;

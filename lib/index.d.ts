@@ -10,6 +10,7 @@ export {
   NativeSessionAwareAdapter,
   nativeRooms,
 } from "./adapter";
+export { createRedisAdapter, RedisAdapterOptions } from "./create-redis-adapter";
 
 /** Whether the native addon loaded. */
 export declare const native: boolean;

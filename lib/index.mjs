@@ -10,6 +10,7 @@ export const {
   NativeAdapter,
   NativeSessionAwareAdapter,
   nativeRooms,
+  createRedisAdapter,
   parser,
   native,
 } = cjs;

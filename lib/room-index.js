@@ -40,6 +40,10 @@ function grow(arr, min, fill) {
   return next;
 }
 
+/**
+ * The interning tables of one adapter and its native registry (see the top
+ * of this file).
+ */
 class RoomIndex {
   /**
    * @param {new () => any} Registry the native registry constructor
@@ -356,6 +360,7 @@ class RoomIndex {
     return depth;
   }
 
+  /** Releases the recipient buffer taken by the matching enter(). */
   exit() {
     this.depth--;
   }

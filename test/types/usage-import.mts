@@ -2,7 +2,8 @@
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 import { createAdapter, NativeAdapter, NativeSessionAwareAdapter, parser, native } from "socket.io-native";
-import type { NativeAdapterOptions } from "socket.io-native";
+import { createRedisAdapter } from "socket.io-native";
+import type { NativeAdapterOptions, RedisAdapterOptions } from "socket.io-native";
 import { Decoder, Encoder, PacketType, isPacketValid, protocol } from "socket.io-native/parser";
 import type { Packet } from "socket.io-native/parser";
 import * as parserNamespace from "socket.io-native/parser";
@@ -31,6 +32,10 @@ decoder.add(parts[0]);
 const ok: boolean = isPacketValid(packet) && protocol === 5 && parser.Encoder === Encoder;
 
 void isNative;
+const redisOptions: RedisAdapterOptions = { streamName: "chat", emitterKey: false };
+const makeRedisAdapter: (client: unknown, opts?: RedisAdapterOptions) => unknown = createRedisAdapter;
+void redisOptions;
+void makeRedisAdapter;
 const same: boolean = sio.createAdapter === createAdapter && parserDefault.Decoder === Decoder;
 void same;
 void ok;
