@@ -21,7 +21,7 @@ const {
   connectedPolling,
   startWitnesses,
 } = require('./support/hostile');
-const { native } = require('../lib/index');
+const { native, nativeMemory } = require('../lib/index');
 
 const ph = (num) => `{"_placeholder":true,"num":${num}}`;
 const DEEP = 100000;
@@ -300,6 +300,15 @@ test('hostile clients are handled as stock handles them, and nobody else notices
       const sent = servers[i].stopBroadcast();
       assert.ok(sent - firstSent[i] > 0, 'broadcasts ran during the cases');
       await checkWitnesses(witnesses[i], sent, servers[i].kind);
+    }
+    const fanout = nativeMemory().fanout;
+    if (fanout !== null) {
+      // The websocket witnesses of our server were written natively, and of
+      // all the hostile connections none is still registered: only the two
+      // websocket witnesses of our server are.
+      t.diagnostic(`fan-out: ${JSON.stringify(fanout)}`);
+      assert.ok(fanout.framesWritten > 0, 'broadcasts took the native fan-out');
+      await until(() => nativeMemory().fanout.connections === 2, 'only the two websocket witnesses registered');
     }
   } finally {
     // Servers first: a socket.io-client on polling that closes by itself

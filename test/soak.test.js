@@ -84,6 +84,9 @@ test('1,000 real connect/disconnect cycles: registry back to baseline, memory as
     assert.equal(ours.after.registries, 1);
     assert.equal(ours.after.native, ours.baseline.native, 'native bytes back to the baseline');
   }
+  // No connection stays registered with the fan-out, no descriptor leaks.
+  assert.equal(ours.after.fanoutConnections, 0);
+  if (ours.baseline.fds >= 0) assert.ok(ours.after.fds <= ours.baseline.fds, `fds ${ours.baseline.fds} -> ${ours.after.fds}`);
   const grow = (r, key) => r.after[key] - r.baseline[key];
   assert.ok(grow(ours, 'heap') <= grow(stock, 'heap') + 2 * MiB,
     `heap growth ${grow(ours, 'heap')} B within stock's ${grow(stock, 'heap')} B + 2 MiB`);

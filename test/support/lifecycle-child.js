@@ -58,7 +58,14 @@ const scenarios = {
     const live = adapter.sids.size;
     await new Promise((resolve) => io.close(() => resolve()));
     for (const c of clients) c.disconnect();
-    return { live, rooms: adapter.rooms.size, sids: adapter.sids.size };
+    // Websocket connections leave the native fan-out when their transport
+    // or socket closes, which follows the close handshake: wait for it.
+    const registered = () => {
+      const fanout = nativeMemory().fanout;
+      return fanout ? fanout.connections : 0;
+    };
+    for (let i = 0; i < 300 && registered() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    return { live, rooms: adapter.rooms.size, sids: adapter.sids.size, fanoutConnections: registered() };
   },
 
   /** Live connections, then process.exit(): native cleanup at exit. */

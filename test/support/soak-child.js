@@ -6,6 +6,7 @@
  * ("ours" or "stock") the second; the result is one JSON line on stdout.
  */
 
+const fs = require('node:fs');
 const http = require('node:http');
 const { Server } = require('socket.io');
 const { WebSocket } = require('ws');
@@ -26,12 +27,33 @@ async function settle() {
   }
 }
 
-/** @returns {Promise<{ rss: number, heap: number, native: number, registries: number }>} */
+/** @returns {number} open file descriptors (Linux), or -1 */
+function openFds() {
+  try {
+    return fs.readdirSync('/proc/self/fd').length;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * @returns {Promise<{ rss: number, heap: number, native: number, registries: number,
+ *   fanoutConnections: number, fds: number }>}
+ */
 async function measure() {
   await settle();
   const m = nativeMemory();
   const usage = process.memoryUsage();
-  return { rss: usage.rss, heap: usage.heapUsed, native: m.registryBytes, registries: m.registries };
+  return {
+    rss: usage.rss,
+    heap: usage.heapUsed,
+    native: m.registryBytes,
+    registries: m.registries,
+    // Connections registered with the native fan-out (each holds a
+    // duplicated descriptor until unregistered).
+    fanoutConnections: m.fanout ? m.fanout.connections : 0,
+    fds: openFds(),
+  };
 }
 
 /**
