@@ -152,7 +152,8 @@ if (!isMainThread) {
     }
     parentPort.postMessage(report);
   })();
-} else {
+} else if (process.argv[2] !== undefined) {
+  // Without a scenario (`node --test test/` runs every file) it does nothing.
   const name = process.argv[2];
   scenarios[name]().then((result) => {
     process.stdout.write(JSON.stringify(result) + '\n');
