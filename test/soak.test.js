@@ -104,6 +104,8 @@ test('a client that stops reading costs what it costs stock, and delays nobody',
     // and the stalled one got them all once it read again.
     assert.equal(r.fastCount, r.broadcasts);
     assert.equal(r.slowCount, r.broadcasts);
+    assert.ok(r.fastOrdered, 'the reading client got them in order');
+    assert.ok(r.slowOrdered, 'the stalled client got them in order');
   }
   const stalled = (r) => r.stalled.rss - r.baseline.rss;
   assert.ok(stalled(ours) <= stalled(stock) + 32 * MiB,

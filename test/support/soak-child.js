@@ -210,8 +210,16 @@ async function slowConsumerWorkload() {
   await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const port = httpServer.address().port;
   const [slow, fast] = await openClients(port, 2);
+  // Counts, and checks that broadcast i arrives i-th.
+  const inOrder = (text, count) => text.startsWith(`42["big",${count},`);
   let fastCount = 0;
-  fast.on('message', () => fastCount++);
+  let fastOrdered = true;
+  fast.on('message', (data) => {
+    const text = data.toString();
+    if (!text.startsWith('42')) return;
+    if (!inOrder(text, fastCount)) fastOrdered = false;
+    fastCount++;
+  });
   // Stop reading: the kernel buffers fill, then the server's queue grows.
   slow._socket.pause();
   const baseline = await measure();
@@ -225,14 +233,32 @@ async function slowConsumerWorkload() {
   const stalled = await measure();
   // Resume: everything queued reaches the slow client, then memory returns.
   let slowCount = 0;
-  slow.on('message', () => slowCount++);
+  let slowOrdered = true;
+  slow.on('message', (data) => {
+    const text = data.toString();
+    if (!text.startsWith('42')) return;
+    if (!inOrder(text, slowCount)) slowOrdered = false;
+    slowCount++;
+  });
   slow._socket.resume();
   await until(() => slowCount >= N, 'the slow client got every broadcast');
   const drained = await measure();
   slow.close();
   fast.close();
   await new Promise((resolve) => io.close(() => resolve()));
-  return { broadcasts: N, bytes: N * 1024, fastCount, slowCount, baseline, stalled, drained };
+  const fanout = nativeMemory().fanout;
+  return {
+    broadcasts: N,
+    bytes: N * 1024,
+    fastCount,
+    slowCount,
+    fastOrdered,
+    slowOrdered,
+    baseline,
+    stalled,
+    drained,
+    handed: fanout ? { busy: fanout.handedBusy, partial: fanout.handedPartial, written: fanout.framesWritten } : null,
+  };
 }
 
 // Without a workload (`node --test test/` runs every file) it does nothing.
