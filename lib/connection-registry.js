@@ -85,7 +85,18 @@ class ConnectionRegistry {
       }
       return -1;
     }
-    return this.register(conn, fd).id;
+    try {
+      return this.register(conn, fd).id;
+    } catch (err) {
+      // The addon could not take the connection: no descriptor left to
+      // duplicate (EMFILE under a connection flood), or its table is full.
+      // The broadcast must not fail for that: this connection takes
+      // socket.io's own path, and a later broadcast tries again.
+      const reason = 'register-failed';
+      this.refused[reason] = (this.refused[reason] || 0) + 1;
+      debug('connection not registered: %s', err && err.message);
+      return -1;
+    }
   }
 
   /**

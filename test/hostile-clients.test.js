@@ -317,3 +317,27 @@ test('hostile clients are handled as stock handles them, and nobody else notices
     for (const w of witnesses) w.close();
   }
 });
+
+test('broadcasts keep working when a flood used up every file descriptor', {
+  skip: process.platform !== 'linux' && 'needs /bin/sh ulimit and /dev/null',
+  timeout: 30000,
+}, async () => {
+  const { execFile } = require('node:child_process');
+  const path = require('node:path');
+  const child = path.join(__dirname, 'support', 'fd-exhaustion-child.js');
+  const run = (kind) => new Promise((resolve, reject) => {
+    // A low descriptor limit for the child only.
+    execFile('/bin/sh', ['-c', 'ulimit -n 128 && exec "$0" "$1" "$2"', process.execPath, child, kind],
+      { timeout: 20000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${kind}: ${err.message} ${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').pop()));
+      });
+  });
+  const stock = await run('stock');
+  const ours = await run('ours');
+  const expected = { exhausted: 'EMFILE', errors: [], got: [0, 1, 2, 3].map((i) => `42["x",${i}]`) };
+  assert.deepEqual(stock, expected);
+  // The native fan-out could not duplicate the descriptor: that connection
+  // takes socket.io's path instead of making io.emit() throw.
+  assert.deepEqual(ours, expected);
+});
