@@ -247,7 +247,8 @@ async function connectedPolling(port, tag) {
 
 /**
  * Well-behaved witnesses: a socket.io-client on websocket, one on
- * long-polling, and a raw websocket client; each records the `seq`
+ * long-polling, one that upgrades from polling to websocket, and a raw
+ * websocket client; each records the `seq`
  * broadcasts it receives.
  *
  * @param {any} server from startServer()
@@ -261,13 +262,23 @@ async function startWitnesses(server) {
   };
   const wsClient = make(['websocket'], 'witness-ws');
   const pollClient = make(['polling'], 'witness-polling');
-  await until(() => wsClient.connected && pollClient.connected, 'witnesses connected');
+  // Starts on polling and upgrades to websocket while broadcasts run.
+  const upgradeClient = make(['polling', 'websocket'], 'witness-upgrade');
+  await until(() => wsClient.connected && pollClient.connected && upgradeClient.connected, 'witnesses connected');
   const raw = await connectedWebSocket(server.port, 'witness-raw');
   return {
-    all: [['socket.io-client websocket', wsClient], ['socket.io-client polling', pollClient], ['raw websocket', raw]],
+    all: [
+      ['socket.io-client websocket', wsClient],
+      ['socket.io-client polling', pollClient],
+      ['socket.io-client polling upgraded to websocket', upgradeClient],
+      ['raw websocket', raw],
+    ],
+    /** @returns {boolean} whether the upgrading witness is on websocket */
+    upgraded: () => upgradeClient.io.engine.transport.name === 'websocket',
     close() {
       wsClient.disconnect();
       pollClient.disconnect();
+      upgradeClient.disconnect();
       raw.ws.terminate();
     },
   };
