@@ -178,20 +178,22 @@ async function runWsCase(server, tag, frames, connect) {
   // A probe with an ack: answered when the connection survived.
   if (client.closed === null && client.ws.readyState === 1) client.ws.send('4277["echo","probe"]');
   await until(() => client.closed !== null || client.messages.some((m) => m === '4377[1]'), `${tag}: probe or close`);
-  // A connection that survived is closed with a close handshake: a reset
-  // would make the server's reason depend on timing ("transport error" when
-  // the reset arrives while it writes a broadcast, "transport close" if not).
-  if (client.closed === null) {
-    client.ws.close(1000);
-    await until(() => client.closed !== null, `${tag}: closed`);
-  }
+  // A connection that survived is then closed by the test. The server's
+  // reason for that close depends on timing, for stock as for ours
+  // ("transport error" when a broadcast write meets the closing socket,
+  // "transport close" otherwise), so it is recorded as one label.
+  const survived = client.closed === null;
+  const before = (server.seen.get(tag) || []).length;
   client.ws.terminate();
   await until(() => (server.seen.get(tag) || []).some((e) => e[0] === 'engine close'), `${tag}: engine close`);
   await delay(5);
+  const log = server.seen.get(tag).map((e, i) => (survived && i >= before && /^transport (close|error)$/.test(e[1])
+    ? [e[0], 'closed by the test']
+    : e));
   return {
     messages: client.messages,
-    closed: client.closed && client.closed.code,
-    server: server.seen.get(tag),
+    closed: survived ? 'open until the test closed it' : client.closed.code,
+    server: log,
   };
 }
 
@@ -308,8 +310,10 @@ test('hostile clients are handled as stock handles them, and nobody else notices
       assert.ok(sent - firstSent[i] > 0, 'broadcasts ran during the cases');
       await checkWitnesses(witnesses[i], sent, servers[i].kind);
     }
+    const adapter = ours.io.of('/').adapter;
+    const fanoutInUse = typeof adapter.stats === 'function' && adapter.stats().fanout === true;
     const fanout = nativeMemory().fanout;
-    if (fanout !== null) {
+    if (fanoutInUse && fanout !== null) {
       // The websocket witnesses of our server were written natively, and of
       // all the hostile connections none is still registered: only the three
       // websocket witnesses of our server are (one of them upgraded).
