@@ -2,6 +2,7 @@
 
 const { Adapter } = require('socket.io-adapter');
 const { nativeRooms } = require('./native-rooms');
+const { createNativeFanout } = require('./native-fanout');
 
 /**
  * socket.io-adapter's in-memory Adapter with room membership kept in the
@@ -33,6 +34,31 @@ const { nativeRooms } = require('./native-rooms');
  * single delivery loop in {@link NativeAdapter#_deliver}.
  */
 class NativeAdapter extends nativeRooms(Adapter) {
+  /**
+   * @param {any} nsp the socket.io Namespace
+   */
+  constructor(nsp) {
+    super(nsp);
+    /**
+     * Broadcast writes to plain websocket connections, or null when the
+     * fan-out is not available (see lib/native-fanout.js).
+     * @private
+     */
+    this._fanout = createNativeFanout();
+  }
+
+  /**
+   * Counters of the native fan-out (frames and bytes written natively,
+   * handed to the standard path and why, writes, coalesced writes,
+   * registered connections; process-wide) and of this adapter's registry.
+   *
+   * @returns {Record<string, any>}
+   */
+  stats() {
+    const rooms = { sockets: this._index.socketCount, rooms: this._index.roomCount };
+    return this._fanout === null ? { fanout: false, ...rooms } : { fanout: true, ...this._fanout.stats(), ...rooms };
+  }
+
   /**
    * Broadcasts a packet.
    *
@@ -75,8 +101,9 @@ class NativeAdapter extends nativeRooms(Adapter) {
 
   /**
    * The one per-recipient loop of a broadcast: the same writes stock makes,
-   * for the sockets the registry returned. A later step moves these writes
-   * into native code; everything that writes a broadcast goes through here.
+   * for the sockets the registry returned, except that a broadcast without
+   * an ack hands the recipients on plain websocket connections to the native
+   * fan-out. Everything that writes a broadcast goes through here.
    *
    * @private
    * @param {any} packet
@@ -90,19 +117,26 @@ class NativeAdapter extends nativeRooms(Adapter) {
     const index = this._index;
     const sockets = this.nsp.sockets;
     const depth = index.enter();
+    // Native writes for broadcasts without an ack (lib/native-fanout.js).
+    const fanout = ack === undefined ? this._fanout : null;
     let count = 0;
     try {
       const n = index.recipients(opts.rooms, opts.except, depth);
       const out = index.outPool[depth];
+      if (fanout !== null) fanout.begin(depth, packet, encodedPackets, packetOpts);
       for (let i = 0; i < n; i++) {
         const socket = index.socketAt(out[i], sockets);
         if (socket === undefined) continue;
         count++;
+        if (fanout !== null && fanout.take(depth, out[i], socket)) continue;
         if (ack !== undefined) socket.acks.set(packet.id, ack);
         if (typeof socket.notifyOutgoingListeners === 'function') socket.notifyOutgoingListeners(packet);
         socket.client.writeToEngine(encodedPackets, packetOpts);
       }
     } finally {
+      // Also when user code threw: the sockets taken before it get the packet,
+      // as stock would have written them before the throw.
+      if (fanout !== null) fanout.end(depth);
       index.exit();
     }
     return count;

@@ -10,6 +10,7 @@ const { NativeAdapter } = require('./adapter');
 const { nativeRooms } = require('./native-rooms');
 const { NativeSessionAwareAdapter } = require('./session-aware-adapter');
 const { createRedisAdapter } = require('./create-redis-adapter');
+const { nativeMemory } = require('./native-memory');
 
 module.exports = {
   createAdapter,
@@ -17,6 +18,7 @@ module.exports = {
   NativeSessionAwareAdapter,
   nativeRooms,
   createRedisAdapter,
+  nativeMemory,
   /** Packet parser for `new Server(httpServer, { parser })`. */
   parser: require('./parser'),
   /** Whether the native addon loaded. */

@@ -11,6 +11,7 @@ export const {
   NativeSessionAwareAdapter,
   nativeRooms,
   createRedisAdapter,
+  nativeMemory,
   parser,
   native,
 } = cjs;

@@ -295,11 +295,13 @@ bool isBytes(const Napi::Value& value) {
   return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
 }
 
-// broadcast(packet, ids, n, out[, attachments]) -> count.
+// broadcast(packet, ids, n, out[, attachments[, volatile]]) -> count.
 // packet: the encoded socket.io packet (string, or its UTF-8 bytes); the frame
 // carries "4" + packet. attachments: Buffers sent as binary frames right
 // after it. ids[0..n): recipients. out receives, in order, the ids that need
 // the standard path (busy or not registered); the return value is how many.
+// volatile: drop it for recipients that already have frames corked (see
+// FanOut::enqueue).
 Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   FanoutInstance* self = instanceOf(info);
@@ -343,7 +345,8 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
       }
     }
   }
-  const std::size_t handed = self->fanout().enqueue(frames, {ids.Data(), n}, out.Data());
+  const bool isVolatile = info.Length() > 5 && info[5].ToBoolean().Value();
+  const std::size_t handed = self->fanout().enqueue(frames, {ids.Data(), n}, out.Data(), isVolatile);
   // Queues hold their own references; drop ours so the last recipient's
   // flush frees the buffer.
   frames.clear();
@@ -395,6 +398,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   set("handedBack", s.handedBack);
   set("framesHanded", s.framesHanded);
   set("bytesHanded", s.bytesHanded);
+  set("droppedVolatile", s.droppedVolatile);
   return out;
 }
 

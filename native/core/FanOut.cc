@@ -25,7 +25,7 @@ void FanOut::Remainder::copyTo(std::uint8_t* out) const noexcept {
 }
 
 std::size_t FanOut::enqueue(std::span<const FrameRef> frames, std::span<const std::uint32_t> ids,
-                            std::uint32_t* out) noexcept {
+                            std::uint32_t* out, bool isVolatile) noexcept {
   ++stats_.broadcasts;
   stats_.recipients += ids.size();
 
@@ -40,6 +40,10 @@ std::size_t FanOut::enqueue(std::span<const FrameRef> frames, std::span<const st
     if (connection->busy) {
       ++stats_.handedBusy;
       out[handed++] = id;
+      continue;
+    }
+    if (isVolatile && connection->dirty) {
+      ++stats_.droppedVolatile;
       continue;
     }
     // The queue has no cap: what one turn broadcasts is what the standard

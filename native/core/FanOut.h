@@ -47,6 +47,7 @@ class FanOut {
     std::uint64_t handedBack = 0;       // queues handed to JS unwritten by handBack()
     std::uint64_t framesHanded = 0;     // frame deliveries (whole or tail) in remainders
     std::uint64_t bytesHanded = 0;      // bytes in remainders
+    std::uint64_t droppedVolatile = 0;  // volatile deliveries dropped: frames already corked
   };
 
   // The bytes of one connection that the kernel did not take: frames[0] from
@@ -72,8 +73,15 @@ class FanOut {
   // attachments) for every idle recipient in `ids`. Writes the ids that must
   // take the standard path to `out` (room for ids.size()) in their original
   // order and returns how many there are.
+  //
+  // A volatile broadcast is dropped (neither queued nor handed) for a
+  // recipient that already has frames corked in this iteration: socket.io
+  // writes each packet at once, and its websocket transport is not writable
+  // again until ws calls back, which is never within the same turn, so it
+  // drops a volatile packet that follows another one to the same client in a
+  // turn. Busy recipients are handed as usual; JS applies socket.io's check.
   std::size_t enqueue(std::span<const FrameRef> frames, std::span<const std::uint32_t> ids,
-                      std::uint32_t* out) noexcept;
+                      std::uint32_t* out, bool isVolatile = false) noexcept;
 
   // Writes every dirty connection's queue. Appends one Remainder per
   // connection the kernel did not fully accept.

@@ -397,4 +397,29 @@ TEST(FanOut, DiscardPendingDropsCorkedFrames) {
 }
 
 }  // namespace
+TEST(FanOut, VolatileIsDroppedBehindFramesCorkedThisIteration) {
+  FanOut fanout;
+  Pair a, b;
+  std::uint32_t ida = 0, idb = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  const FrameRef first = textFrame("42[\"m\",1]");
+  const FrameRef second = textFrame("42[\"v\",2]");
+  std::uint32_t onlyA[] = {ida};
+  std::uint32_t both[] = {ida, idb};
+  std::uint32_t out[2];
+  EXPECT_EQ(fanout.enqueue({&first, 1}, onlyA, out), 0u);
+  // a has a frame corked: the volatile one is dropped for a, queued for b.
+  EXPECT_EQ(fanout.enqueue({&second, 1}, both, out, true), 0u);
+  EXPECT_EQ(fanout.stats().droppedVolatile, 1u);
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_EQ(a.drain(), bytesOf(first));
+  EXPECT_EQ(b.drain(), bytesOf(second));
+  // A new iteration: nothing corked, so a volatile broadcast is queued.
+  EXPECT_EQ(fanout.enqueue({&second, 1}, onlyA, out, true), 0u);
+  fanout.flush(remainders);
+  EXPECT_EQ(a.drain(), bytesOf(second));
+}
+
 }  // namespace sio

@@ -1,0 +1,253 @@
+'use strict';
+
+const debug = require('debug')('socket.io-native:fanout');
+const { descriptorOfEngineSocket, isEngineSocketIdle } = require('./websocket-descriptor');
+
+/** An empty write: its callback runs once every byte written before it left. */
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One engine.io connection registered with the native fan-out.
+ * @typedef {object} ConnectionEntry
+ * @property {number} id the fan-out's connection id
+ * @property {any} conn the engine.io Socket
+ * @property {any} transport the websocket transport it was registered with
+ * @property {any} raw the net.Socket under it
+ * @property {number} rawPending raw writes of ours (remainders, empty probes) not yet called back
+ * @property {() => void} onPacketCreate
+ * @property {() => void} onReady
+ * @property {() => void} onPing
+ * @property {() => void} onGone
+ * @property {() => void} onRawWritten
+ */
+
+/**
+ * The engine.io connections the native fan-out (`addon.fanout`) may write
+ * to, shared by every namespace of the process, and the protocol that keeps
+ * each connection's byte stream in order (docs/fanout.md):
+ *
+ *  - a connection is registered the first time a broadcast reaches it over a
+ *    plain websocket (see descriptorOfEngineSocket), busy unless engine.io,
+ *    ws and the net.Socket have nothing in flight;
+ *  - engine.io's "packetCreate" (it is about to write something of its own)
+ *    makes it busy, writing what the fan-out corked for it first;
+ *  - a ws "ping" whose automatic pong is still in flight hands the corked
+ *    frames back (they are written behind the pong) and makes it busy;
+ *  - it becomes native again when everything drained: the transport's
+ *    "ready", or the callback of our own raw writes, finds it idle;
+ *  - it is unregistered when the net.Socket closes, the transport closes or
+ *    errors, or engine.io moves the connection to another transport.
+ *
+ * Bytes the fan-out could not write (a full socket buffer) come back through
+ * `onRemainder` and are written raw to the net.Socket, ahead of anything the
+ * standard path writes later.
+ */
+class ConnectionRegistry {
+  /**
+   * @param {any} fanout the addon's `fanout` object
+   */
+  constructor(fanout) {
+    /** @private */
+    this.fanout = fanout;
+    /** @type {WeakMap<any, ConnectionEntry | null>} engine.io Socket -> entry (null: never eligible) */
+    this.byConn = new WeakMap();
+    /** @type {Map<number, ConnectionEntry>} connection id -> entry */
+    this.byId = new Map();
+    /** Connections refused, by reason (tls, deflate, base64, no descriptor, ...). */
+    this.refused = Object.create(null);
+    this.registered = 0;
+    this.unregistered = 0;
+    fanout.onRemainder((ids, buffers) => this.onRemainder(ids, buffers));
+  }
+
+  /**
+   * The fan-out id of the connection behind `conn`, registering it when it
+   * qualifies; -1 when it does not (yet: a polling connection may upgrade).
+   *
+   * @param {any} conn engine.io Socket
+   * @returns {number}
+   */
+  idOf(conn) {
+    const entry = this.byConn.get(conn);
+    if (entry !== undefined) {
+      if (entry === null) return -1;
+      if (entry.transport === conn.transport) return entry.id;
+      // engine.io moved the connection to another transport.
+      this.unregister(entry);
+    }
+    if (conn == null || conn.readyState !== 'open') return -1;
+    const { fd, reason } = descriptorOfEngineSocket(conn);
+    if (reason !== null) {
+      // Polling may still upgrade; everything else is final for this transport.
+      if (reason !== 'transport') {
+        this.refused[reason] = (this.refused[reason] || 0) + 1;
+        this.byConn.set(conn, null);
+      }
+      return -1;
+    }
+    try {
+      return this.register(conn, fd).id;
+    } catch (err) {
+      // The addon could not take the connection: no descriptor left to
+      // duplicate (EMFILE under a connection flood), or its table is full.
+      // The broadcast must not fail for that: this connection takes
+      // socket.io's own path, and a later broadcast tries again.
+      const reason = 'register-failed';
+      this.refused[reason] = (this.refused[reason] || 0) + 1;
+      debug('connection not registered: %s', err && err.message);
+      return -1;
+    }
+  }
+
+  /**
+   * Whether ours wrote bytes to this connection that have not left yet (a
+   * remainder): socket.io drops a volatile packet for such a connection.
+   *
+   * @param {number} id
+   * @returns {boolean}
+   */
+  hasRawPending(id) {
+    const entry = this.byId.get(id);
+    return entry !== undefined && entry.rawPending > 0;
+  }
+
+  /** @returns {{ connections: number, registered: number, unregistered: number, refused: Record<string, number> }} */
+  counts() {
+    return {
+      connections: this.byId.size,
+      registered: this.registered,
+      unregistered: this.unregistered,
+      refused: { ...this.refused },
+    };
+  }
+
+  /**
+   * @private
+   * @param {any} conn
+   * @param {number} fd
+   * @returns {ConnectionEntry}
+   */
+  register(conn, fd) {
+    const fanout = this.fanout;
+    const transport = conn.transport;
+    const ws = transport.socket;
+    const raw = ws._socket;
+    const id = fanout.register(fd);
+    /** @type {ConnectionEntry} */
+    const entry = {
+      id,
+      conn,
+      transport,
+      raw,
+      rawPending: 0,
+      onPacketCreate: () => {
+        const rest = fanout.setBusy(id, true);
+        if (rest !== undefined) this.writeRaw(entry, rest);
+      },
+      onReady: () => this.settle(entry),
+      onPing: () => {
+        // ws wrote the pong before emitting "ping". Still in flight, it must
+        // not be split by a native write: hand the corked frames back.
+        if (isEngineSocketIdle(conn)) return;
+        const rest = fanout.handBack(id);
+        this.writeRaw(entry, rest !== undefined ? rest : EMPTY);
+      },
+      onGone: () => this.unregister(entry),
+      onRawWritten: () => {
+        entry.rawPending--;
+        if (this.byId.get(id) === entry) this.settle(entry);
+      },
+    };
+    this.byConn.set(conn, entry);
+    this.byId.set(id, entry);
+    this.registered++;
+    conn.on('packetCreate', entry.onPacketCreate);
+    transport.on('ready', entry.onReady);
+    transport.once('close', entry.onGone);
+    transport.once('error', entry.onGone);
+    ws.on('ping', entry.onPing);
+    raw.once('close', entry.onGone);
+    // Nothing may be written around bytes already on their way (the upgrade
+    // probe, a packet engine.io is sending).
+    fanout.setBusy(id, true);
+    this.settle(entry);
+    debug('connection %d registered (engine.io %s)', id, conn.id);
+    return entry;
+  }
+
+  /**
+   * @private
+   * @param {ConnectionEntry} entry
+   */
+  unregister(entry) {
+    if (this.byId.get(entry.id) !== entry) return;
+    this.byId.delete(entry.id);
+    if (this.byConn.get(entry.conn) === entry) this.byConn.delete(entry.conn);
+    this.unregistered++;
+    entry.conn.off('packetCreate', entry.onPacketCreate);
+    entry.transport.off('ready', entry.onReady);
+    entry.transport.off('close', entry.onGone);
+    entry.transport.off('error', entry.onGone);
+    entry.transport.socket.off('ping', entry.onPing);
+    entry.raw.off('close', entry.onGone);
+    // Frames still corked are dropped: the connection is going away.
+    this.fanout.unregister(entry.id);
+    debug('connection %d unregistered', entry.id);
+  }
+
+  /**
+   * Makes the connection native again when nothing of the JS stack is
+   * waiting to reach its socket. When only the net.Socket still holds bytes
+   * that no engine.io event will report (a pong, the upgrade probe), an
+   * empty write calls back once they left.
+   *
+   * @private
+   * @param {ConnectionEntry} entry
+   */
+  settle(entry) {
+    const conn = entry.conn;
+    if (isEngineSocketIdle(conn)) {
+      this.fanout.setBusy(entry.id, false);
+      return;
+    }
+    if (entry.rawPending > 0 || conn.readyState !== 'open') return;
+    // engine.io is sending or queueing: its "ready" comes.
+    if (conn.upgrading || conn.writeBuffer.length !== 0 || conn.transport.writable !== true) return;
+    const ws = conn.transport.socket;
+    // Closing, or ws itself has frames queued: no native writes until the
+    // next "ready" (or ever).
+    if (ws.readyState !== 1 || ws._sender._queue.length !== 0) return;
+    const raw = entry.raw;
+    // Only bytes inside the net.Socket are left: wait for them once.
+    if (raw.writableLength === 0 && !raw.writableCorked) return;
+    this.writeRaw(entry, EMPTY);
+  }
+
+  /**
+   * @private
+   * @param {ConnectionEntry} entry
+   * @param {Buffer} bytes
+   */
+  writeRaw(entry, bytes) {
+    const raw = entry.raw;
+    if (raw.destroyed || !raw.writable) return;
+    entry.rawPending++;
+    raw.write(bytes, entry.onRawWritten);
+  }
+
+  /**
+   * The fan-out's bulk callback: bytes a flush could not write.
+   *
+   * @private
+   * @param {Uint32Array} ids
+   * @param {Buffer[]} buffers
+   */
+  onRemainder(ids, buffers) {
+    for (let i = 0; i < ids.length; i++) {
+      const entry = this.byId.get(ids[i]);
+      if (entry !== undefined) this.writeRaw(entry, buffers[i]);
+    }
+  }
+}
+
+module.exports = { ConnectionRegistry };
