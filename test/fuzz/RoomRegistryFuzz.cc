@@ -290,6 +290,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       default: {  // queries with buffers that may be too small
         const std::uint32_t s = pickId(in, model.socketTable);
         const std::uint32_t r = pickId(in, model.roomTable);
+        if (trace) std::fprintf(stderr, "queries(socket %u, room %u)\n", s, r);
         SIO_FUZZ_CHECK(registry.has(r, s) == (model.hasSocket(s) && contains(model.socketRooms[s], r)));
         const Ids& members = model.members(r);
         Ids out(pickCapacity(in, members.size()));
