@@ -208,7 +208,11 @@ bool RoomRegistry::hasSocket(std::uint32_t socket) const {
 }
 
 bool RoomRegistry::has(std::uint32_t room, std::uint32_t socket) const {
-  return hasSocket(socket) && sockets_[socket].rooms.find(room) != kNone;
+  // A room beyond the table has no members. Checking it also keeps room ids
+  // of 0xFFFFFFFF away from find(), which would match the JoinList's
+  // tombstones (that id is how they are marked).
+  return room < rooms_.size() && hasSocket(socket) &&
+         sockets_[socket].rooms.find(room) != kNone;
 }
 
 std::uint32_t RoomRegistry::roomSize(std::uint32_t room) const {
