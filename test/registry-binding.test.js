@@ -96,6 +96,14 @@ test('misuse throws TypeError or RangeError with a code', { skip }, () => {
     assert.throws(() => r.members(id, out), type);
   }
   assert.throws(() => r.add(), type);
+  assert.throws(() => r.add(0), type);
+  // Objects are refused without running their valueOf().
+  const sneaky = { valueOf() { throw new Error('valueOf called'); } };
+  assert.throws(() => r.add(sneaky, 0), type);
+  assert.throws(() => r.has(0, sneaky), type);
+  // -0 is the integer 0.
+  assert.equal(r.add(-0, -0), 3);
+  assert.equal(r.removeSocket(0), true);
   // Ids are dense: one far beyond those in use would only allocate memory.
   assert.throws(() => r.add(0, 2 ** 31 - 1), range);
   assert.throws(() => r.members(0, [1, 2]), type);

@@ -9,10 +9,10 @@ constexpr std::uint32_t kNone = MemberList::kNone;
 
 // Appends the members of one list that are neither stamped nor tombstones,
 // stamping them when kMark (not needed for the last list of a call).
-// kChecked is false when the caller proved that every member fits in `out`:
-// then the loop stores unconditionally and advances by the test's result,
-// which avoids a branch that is mispredicted about half the time when rooms
-// overlap.
+// kChecked is false when the caller proved that every member fits in `out`,
+// which takes the bounds test out of the loop. (A branch-free variant, storing
+// unconditionally and advancing by the stamp test, measured no faster on
+// overlapping rooms and slower on a single room, so the plain loop stays.)
 template <bool kChecked, bool kMark>
 std::size_t collect(const std::uint32_t* members, std::uint32_t size, std::uint32_t* stamps,
                     std::uint32_t generation, std::uint32_t* out, std::size_t capacity,
@@ -20,14 +20,10 @@ std::size_t collect(const std::uint32_t* members, std::uint32_t size, std::uint3
   for (std::uint32_t i = 0; i < size; ++i) {
     const std::uint32_t socket = members[i];
     if (socket == kNone) continue;
-    const bool fresh = stamps[socket] != generation;
+    if (stamps[socket] == generation) continue;
     if constexpr (kMark) stamps[socket] = generation;
-    if constexpr (kChecked) {
-      if (fresh && n < capacity) out[n] = socket;
-    } else {
-      out[n] = socket;
-    }
-    n += fresh;
+    if (!kChecked || n < capacity) out[n] = socket;
+    ++n;
   }
   return n;
 }

@@ -35,7 +35,7 @@ enum class Status : std::uint8_t {
   // Internal to the binding; never reaches JS.
   NeedMoreInput,
 
-  // Room registry, after the codec's additions for the same reason.
+  // Room registry, added at the end for the same reason.
   IdOutOfRange,          // an id of 2^31 or more, or far beyond the dense range in use
 };
 
