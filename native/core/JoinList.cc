@@ -36,6 +36,8 @@ std::size_t JoinList::indexSlots(std::uint32_t capacity) {
 }
 
 std::uint32_t JoinList::find(std::uint32_t room) const {
+  // kNone marks left entries, so it must never be looked up as a room.
+  if (room == kNone) return kNone;
   const std::uint32_t* entries = data();
   if (!hasIndex()) {
     for (std::uint32_t i = 0; i < size_; ++i) {

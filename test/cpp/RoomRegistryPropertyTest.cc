@@ -143,12 +143,23 @@ TEST_P(RoomRegistryProperty, MatchesReferenceModel) {
         }
         break;
       }
-      default:
+      default: {
         ASSERT_EQ(registry.hasSocket(s), model.hasSocket(s));
         ASSERT_EQ(registry.has(r, s), model.has(r, s));
+        // Ids no room or socket ever had, the tombstone marker included,
+        // are simply absent.
+        const std::uint32_t beyond[] = {sc.rooms + static_cast<std::uint32_t>(rng() % 8),
+                                        RoomRegistry::kMaxId, 0xFFFFFFFFu};
+        for (const std::uint32_t id : beyond) {
+          ASSERT_FALSE(registry.has(id, s)) << "op " << op;
+          ASSERT_EQ(registry.roomSize(id), 0u);
+          ASSERT_EQ(registry.del(s, id), 0u);
+          ASSERT_EQ(registry.members(id, {}), 0u);
+        }
         ASSERT_EQ(registry.roomSize(r), model.members(r).size());
         ASSERT_EQ(registry.socketRoomCount(s), model.socketRooms(s).size());
         break;
+      }
     }
     if (op % sc.checkEvery == 0 || op + 1 == sc.ops) {
       ASSERT_TRUE(registry.checkInvariants()) << "op " << op;
