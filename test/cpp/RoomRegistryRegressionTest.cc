@@ -11,9 +11,10 @@
 namespace sio {
 namespace {
 
-// A socket's JoinList marks the rooms it left with the id 0xFFFFFFFF until it
-// compacts, so has() with that room id used to find the tombstone and answer
-// true. Found with has(0xFFFFFFFF, s) after s left one of its rooms.
+// A socket's join list used to mark the rooms it left with the id 0xFFFFFFFF
+// until it compacted (indexed lists still do), so has() with that room id
+// found the tombstone and answered true. Found with has(0xFFFFFFFF, s) after
+// s left one of its rooms.
 TEST(RoomRegistryRegression, HasIsFalseForRoomIdsBeyondTheTable) {
   RoomRegistry registry;
   std::uint32_t flags = 0;
@@ -26,7 +27,7 @@ TEST(RoomRegistryRegression, HasIsFalseForRoomIdsBeyondTheTable) {
   EXPECT_TRUE(registry.has(3, 1));
 }
 
-// The same through the join index, which a socket gets from kIndexFrom rooms.
+// The same through the join index, which a socket in 40 rooms has.
 TEST(RoomRegistryRegression, HasIsFalseForRoomIdsBeyondTheTableWithJoinIndex) {
   RoomRegistry registry;
   std::uint32_t flags = 0;

@@ -3,8 +3,9 @@
 // and std::vector in insertion order, mirroring socket.io-adapter's
 // Map<Room, Set<SocketId>> and its `sids`), and aborting on the first
 // difference. Ids are mostly small, so sockets share rooms and leave and
-// rejoin often (which is what exercises tombstones, compaction and the join
-// index), with the occasional id at the edges of what the registry accepts.
+// rejoin often (which is what exercises the lists' growth and shrinking and
+// the join index), with the occasional id at the edges of what the registry
+// accepts.
 // Output spans are sized exactly, sometimes too small, so that a write past
 // the end lands outside its heap block and AddressSanitizer reports it.
 
