@@ -72,7 +72,7 @@ export interface FanoutStats {
   /** Connections registered and unregistered since start. */
   registered: number;
   unregistered: number;
-  /** Connections that keep the standard path, by reason (tls, deflate, base64, no descriptor, register). */
+  /** Connections that keep the standard path, by reason (tls, deflate, base64, no descriptor, register-failed). */
   refused: Record<string, number>;
 }
 

@@ -103,11 +103,14 @@ class ConnectionRegistry {
     try {
       id = this.fanout.register(fd);
     } catch (err) {
-      // Typically EMFILE: the registration holds a second descriptor per
-      // connection. This connection keeps the standard path.
-      this.refused.register = (this.refused.register || 0) + 1;
+      // The addon could not take the connection: no descriptor left to
+      // duplicate (EMFILE: a registration holds a second descriptor per
+      // connection), or its table is full. The broadcast must not fail for
+      // that: this connection keeps socket.io's own path for good (trying
+      // again on every broadcast would cost a failing dup per recipient).
+      this.refused['register-failed'] = (this.refused['register-failed'] || 0) + 1;
       this.byConn.set(conn, null);
-      debug('connection %s not registered: %s', conn.id, err.message);
+      debug('connection %s not registered: %s', conn.id, err && err.message);
       return -1;
     }
     return this.register(conn, id).id;

@@ -9,12 +9,16 @@ const { createAdapter } = require('./create-adapter');
 const { NativeAdapter } = require('./adapter');
 const { nativeRooms } = require('./native-rooms');
 const { NativeSessionAwareAdapter } = require('./session-aware-adapter');
+const { createRedisAdapter } = require('./create-redis-adapter');
+const { nativeMemory } = require('./native-memory');
 
 module.exports = {
   createAdapter,
   NativeAdapter,
   NativeSessionAwareAdapter,
   nativeRooms,
+  createRedisAdapter,
+  nativeMemory,
   /** Packet parser for `new Server(httpServer, { parser })`. */
   parser: require('./parser'),
   /** Whether the native addon loaded. */

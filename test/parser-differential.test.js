@@ -51,7 +51,10 @@ const STRING_PIECES = [
 function genString(rnd) {
   const n = rnd.int(5);
   let s = '';
-  for (let i = 0; i < n; i++) s += rnd.pick(STRING_PIECES);
+  for (let i = 0; i < n; i++) {
+    // Every control character (each has a JSON escape), or a known piece.
+    s += rnd.chance(0.1) ? String.fromCharCode(rnd.int(32)) : rnd.pick(STRING_PIECES);
+  }
   return s;
 }
 
@@ -181,6 +184,10 @@ function genPacket(rnd) {
     }
   }
   if (rnd.chance(0.01)) packet.extra = genBinary(rnd); // socket.io-parser checks every key
+  if (rnd.chance(0.005)) { // and calls the packet's own toJSON to look for binary data
+    const shown = rnd.chance(0.5) ? { data: [genBinary(rnd)] } : { data: packet.data };
+    packet.toJSON = () => shown;
+  }
   return packet;
 }
 

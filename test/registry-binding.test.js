@@ -226,3 +226,19 @@ test('works in worker threads alongside the main thread', { skip }, async () => 
   assert.deepEqual(result, [100, 3]);
   assert.equal(main.socketCount(), 1);
 });
+
+test('totals() counts the live registries of this thread and their bytes; nativeMemory() reports them', { skip }, () => {
+  const { nativeMemory } = require('../lib/index');
+  const before = addon.registry.totals();
+  const a = new Registry();
+  const b = new Registry();
+  for (let s = 0; s < 100; s++) a.add(s, s % 7);
+  const during = addon.registry.totals();
+  assert.equal(during.registries, before.registries + 2);
+  assert.equal(during.bytes, before.bytes + a.memoryUsage() + b.memoryUsage());
+  const m = nativeMemory();
+  assert.equal(m.registries, during.registries);
+  assert.equal(m.registryBytes, during.bytes);
+  for (let s = 0; s < 100; s++) a.removeSocket(s);
+  assert.ok(addon.registry.totals().bytes < during.bytes);
+});

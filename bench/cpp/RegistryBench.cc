@@ -87,6 +87,57 @@ void BM_JoinLeaveChurnLargeRoom(benchmark::State& state) {
 }
 BENCHMARK(BM_JoinLeaveChurnLargeRoom);
 
+// A member of a room of state.range(0) members leaves and rejoins (moving to
+// the end). Rooms below the member index threshold (1024 slots of capacity)
+// find the member with a scan and close the gap with a memmove; larger ones
+// use their index, so the cost per operation stops growing with the size.
+void BM_LeaveRejoinBySize(benchmark::State& state) {
+  const auto kMembers = static_cast<std::uint32_t>(state.range(0));
+  const std::uint32_t kRoom = kMembers;
+  RoomRegistry registry;
+  ownRooms(registry, kMembers);
+  for (std::uint32_t s = 0; s < kMembers; ++s) join(registry, s, kRoom);
+  std::mt19937 rng(6);
+  Ids picks(1 << 16);
+  for (auto& p : picks) p = rng() % kMembers;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::uint32_t s = picks[i++ & (picks.size() - 1)];
+    std::uint32_t flags = 0;
+    benchmark::DoNotOptimize(registry.del(s, kRoom));
+    benchmark::DoNotOptimize(registry.add(s, kRoom, &flags));
+  }
+  perOp(state, 2);
+}
+BENCHMARK(BM_LeaveRejoinBySize)->ArgName("members")->Arg(50)->Arg(500)->Arg(800)->Arg(2000);
+
+// Every socket of a server disconnects, in random order: each is in its own
+// room and in one room that holds all of them. The cost per disconnect must
+// not grow with the size of the shared room.
+void BM_DisconnectStorm(benchmark::State& state) {
+  const auto kSockets = static_cast<std::uint32_t>(state.range(0));
+  const std::uint32_t kLobby = kSockets;
+  Ids order(kSockets);
+  std::iota(order.begin(), order.end(), 0u);
+  std::mt19937 rng(7);
+  std::shuffle(order.begin(), order.end(), rng);
+  Ids out(4);
+  for (auto _ : state) {
+    state.PauseTiming();
+    {
+      RoomRegistry registry;
+      ownRooms(registry, kSockets);
+      for (std::uint32_t s = 0; s < kSockets; ++s) join(registry, s, kLobby);
+      state.ResumeTiming();
+      for (const std::uint32_t s : order) benchmark::DoNotOptimize(registry.delAll(s, out));
+      state.PauseTiming();
+    }
+    state.ResumeTiming();
+  }
+  perOp(state, kSockets);
+}
+BENCHMARK(BM_DisconnectStorm)->ArgName("sockets")->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
 // A connection's whole life in the registry: created, own room, two shared
 // rooms, then delAll on disconnect. Four membership operations plus delAll.
 void BM_ConnectDisconnect(benchmark::State& state) {

@@ -38,6 +38,9 @@ namespace {
 //                minus the members of except[0..nExcept); nRooms == 0 means
 //                every socket in creation order; `out` must not overlap them
 //   memoryUsage() -> bytes held natively
+// and, on `addon.registry` itself:
+//   totals() -> { registries, bytes }: the registries of this addon instance
+//                (this thread) not yet finalized, and the bytes they hold
 // Misuse throws a TypeError (ERR_INVALID_ARG_TYPE) for a wrong type and a
 // RangeError (ERR_OUT_OF_RANGE) for a negative, fractional or too large id.
 //
@@ -75,6 +78,16 @@ class RegistryBinding {
   static Napi::Value memoryUsage(const Napi::CallbackInfo& info);
   static Napi::Value socketCount(const Napi::CallbackInfo& info);
   static Napi::Value roomCount(const Napi::CallbackInfo& info);
+  static Napi::Value totals(const Napi::CallbackInfo& info);
+
+  // The live registries of this thread, for totals(). Each addon instance
+  // (main thread or worker) runs on its own thread, and creation and
+  // finalization both happen on it, so a thread-local list needs no lock.
+  void link();
+  void unlink();
+  static thread_local RegistryBinding* live_;
+  RegistryBinding* prev_ = nullptr;
+  RegistryBinding* next_ = nullptr;
 
   // Tells V8 about the native memory held, so that a registry weighs on
   // garbage collection decisions as much as the JS Maps it replaces. Only
@@ -206,6 +219,36 @@ Napi::Value listed(Napi::Env env, std::size_t needed, std::size_t capacity) {
   return Napi::Number::New(env, needed <= capacity ? n : -n);
 }
 
+thread_local RegistryBinding* RegistryBinding::live_ = nullptr;
+
+void RegistryBinding::link() {
+  next_ = live_;
+  if (live_ != nullptr) live_->prev_ = this;
+  live_ = this;
+}
+
+void RegistryBinding::unlink() {
+  if (prev_ != nullptr) prev_->next_ = next_;
+  else if (live_ == this) live_ = next_;
+  if (next_ != nullptr) next_->prev_ = prev_;
+  prev_ = next_ = nullptr;
+}
+
+Napi::Value RegistryBinding::totals(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double count = 0;
+  double bytes = 0;
+  // Bounded by the number of live registries, one per namespace.
+  for (const RegistryBinding* r = live_; r != nullptr; r = r->next_) {
+    count += 1;
+    bytes += static_cast<double>(r->registry_.memoryUsage());
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("registries", Napi::Number::New(env, count));
+  out.Set("bytes", Napi::Number::New(env, bytes));
+  return out;
+}
+
 Napi::Value RegistryBinding::create(const Napi::CallbackInfo& info) {
   std::span<std::uint32_t> args;
   if (!readIds(info, 0, "args", &args)) return info.Env().Undefined();
@@ -220,6 +263,7 @@ Napi::Value RegistryBinding::create(const Napi::CallbackInfo& info) {
     delete binding;
     return info.Env().Undefined();
   }
+  binding->link();
   return Napi::Value(info.Env(), external);
 }
 
@@ -236,6 +280,7 @@ void RegistryBinding::finalize(napi_env env, void* data, void* /*hint*/) {
   if (binding->reported_ != 0) {
     Napi::MemoryManagement::AdjustExternalMemory(env, -binding->reported_);
   }
+  binding->unlink();
   delete binding;
 }
 
@@ -442,6 +487,7 @@ void RegistryBinding::init(Napi::Env env, Napi::Object exports) {
   Napi::Value registry = Napi::Function(env, factory).Call({native});
   if (env.IsExceptionPending() || registry.IsEmpty()) return;
   exports.Set("Registry", registry);
+  exports.Set("totals", Napi::Function::New<totals>(env, "totals"));
 }
 
 void InitRegistry(Napi::Env env, Napi::Object exports) { RegistryBinding::init(env, exports); }

@@ -19,6 +19,8 @@ class MemoryTracker {
   MemoryTracker& operator=(const MemoryTracker&) = delete;
 
   void* allocate(std::size_t bytes);
+  // Resizes a block like realloc(), which can often do it in place.
+  void* reallocate(void* block, std::size_t oldBytes, std::size_t newBytes);
   void release(void* block, std::size_t bytes);
 
   std::size_t bytes() const { return bytes_; }

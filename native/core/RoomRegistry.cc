@@ -105,7 +105,7 @@ Status RoomRegistry::add(std::uint32_t socket, std::uint32_t room, std::uint32_t
   SocketSlot& slot = sockets_[socket];
   if (slot.orderPos == kNone) {
     createSocket(socket);
-  } else if (slot.rooms.find(room) != kNone) {
+  } else if (slot.rooms.contains(room)) {
     return Status::Ok;
   }
   MemberList& members = rooms_[room];
@@ -114,52 +114,35 @@ Status RoomRegistry::add(std::uint32_t socket, std::uint32_t room, std::uint32_t
     ++roomCount_;
     result |= kRoomCreated;
   }
-  const std::uint32_t pos = members.push(socket, mem_);
-  slot.rooms.push(room, pos, mem_);
+  members.push(socket, mem_);
+  slot.rooms.push(room, mem_);
   *flags = result;
   return Status::Ok;
 }
 
-void RoomRegistry::leaveRoom(std::uint32_t room, std::uint32_t pos, bool* emptied) {
+bool RoomRegistry::leaveRoom(std::uint32_t room, std::uint32_t socket) {
   MemberList& members = rooms_[room];
-  members.erase(pos, mem_);
-  if (members.empty()) {
-    --roomCount_;
-    *emptied = true;
-    return;
-  }
-  *emptied = false;
-  if (members.wantsCompaction()) {
-    // The departing socket is no longer a member, so only the others' join
-    // entries are updated.
-    members.compact(mem_, [this, room](std::uint32_t member, std::uint32_t newPos) {
-      JoinList& joined = sockets_[member].rooms;
-      joined.setPos(joined.find(room), newPos);
-    });
-  }
+  members.remove(socket, mem_);
+  if (!members.empty()) return false;
+  --roomCount_;
+  return true;
 }
 
 std::uint32_t RoomRegistry::del(std::uint32_t socket, std::uint32_t room) {
   if (!hasSocket(socket) || room >= rooms_.size()) return 0;
-  JoinList& joined = sockets_[socket].rooms;
-  const std::uint32_t i = joined.find(room);
-  if (i == kNone) return 0;
-  const std::uint32_t pos = joined.posAt(i);
-  joined.erase(i, mem_);
-  bool emptied = false;
-  leaveRoom(room, pos, &emptied);
-  return kLeft | (emptied ? kRoomEmptied : 0);
+  if (!sockets_[socket].rooms.remove(room, mem_)) return 0;
+  return kLeft | (leaveRoom(room, socket) ? kRoomEmptied : 0);
 }
 
 void RoomRegistry::dropSocket(std::uint32_t socket, std::uint32_t* out) {
   SocketSlot& slot = sockets_[socket];
   JoinList& joined = slot.rooms;
   std::size_t n = 0;
+  const std::uint32_t* rooms = joined.data();
   for (std::uint32_t i = 0; i < joined.size(); ++i) {
-    const std::uint32_t room = joined.roomAt(i);
+    const std::uint32_t room = rooms[i];
     if (room == kNone) continue;
-    bool emptied = false;
-    leaveRoom(room, joined.posAt(i), &emptied);
+    const bool emptied = leaveRoom(room, socket);
     if (out != nullptr) out[n++] = emptied ? (room | kEmptiedBit) : room;
   }
   joined.clear(mem_);
@@ -204,7 +187,10 @@ bool RoomRegistry::hasSocket(std::uint32_t socket) const {
 }
 
 bool RoomRegistry::has(std::uint32_t room, std::uint32_t socket) const {
-  return hasSocket(socket) && sockets_[socket].rooms.find(room) != kNone;
+  // A room beyond the table has no members. Checking it also keeps room ids
+  // of 0xFFFFFFFF, the tombstone marker of indexed lists, away from the
+  // lists (which never match it, but need not be relied on for that).
+  return room < rooms_.size() && hasSocket(socket) && sockets_[socket].rooms.contains(room);
 }
 
 std::uint32_t RoomRegistry::roomSize(std::uint32_t room) const {
@@ -233,10 +219,10 @@ std::size_t RoomRegistry::socketRooms(std::uint32_t socket, std::span<std::uint3
   const JoinList& joined = sockets_[socket].rooms;
   const std::size_t n = joined.live();
   if (n > out.size()) return n;
-  std::size_t k = 0;
-  for (std::uint32_t i = 0; i < joined.size(); ++i) {
-    const std::uint32_t room = joined.roomAt(i);
-    if (room != kNone) out[k++] = room;
+  if (joined.size() == n) {
+    std::copy_n(joined.data(), n, out.data());
+  } else {
+    copyLive(joined.data(), joined.size(), out.data());
   }
   return n;
 }
@@ -315,29 +301,29 @@ std::size_t RoomRegistry::memoryUsage() const {
 bool RoomRegistry::checkInvariants() const {
   std::size_t heap = 0;
   std::size_t existing = 0;
+  // Every membership is in both lists, and each list holds an id at most
+  // once, so the two totals match exactly when nothing is missing anywhere.
+  std::size_t joins = 0;
   for (std::size_t s = 0; s < sockets_.size(); ++s) {
     const SocketSlot& slot = sockets_[s];
     const JoinList& joined = slot.rooms;
     heap += joined.heapBytes();
+    if (!joined.checkInvariants()) return false;
     if (slot.orderPos == kNone) {
       if (joined.size() != 0) return false;
       continue;
     }
     ++existing;
     if (slot.orderPos >= order_.size() || order_[slot.orderPos] != s) return false;
-    std::uint32_t live = 0;
+    const std::uint32_t* rooms = joined.data();
     for (std::uint32_t i = 0; i < joined.size(); ++i) {
-      const std::uint32_t room = joined.roomAt(i);
+      const std::uint32_t room = rooms[i];
       if (room == kNone) continue;
-      ++live;
-      if (room >= rooms_.size() || joined.find(room) != i) return false;
-      const MemberList& members = rooms_[room];
-      const std::uint32_t pos = joined.posAt(i);
-      if (pos >= members.size() || members.data()[pos] != s) return false;
+      if (room >= rooms_.size() || !rooms_[room].contains(static_cast<std::uint32_t>(s))) {
+        return false;
+      }
     }
-    if (live != joined.live()) return false;
-    if (joined.size() > 0 && joined.roomAt(joined.size() - 1) == kNone) return false;
-    if (joined.size() - joined.live() > joined.live()) return false;
+    joins += joined.live();
   }
   if (existing != socketCount_) return false;
   std::size_t orderLive = 0;
@@ -346,25 +332,23 @@ bool RoomRegistry::checkInvariants() const {
   if (!order_.empty() && order_.back() == kNone) return false;
 
   std::size_t nonEmpty = 0;
+  std::size_t memberships = 0;
   for (std::size_t r = 0; r < rooms_.size(); ++r) {
     const MemberList& members = rooms_[r];
     heap += members.heapBytes();
-    std::uint32_t live = 0;
+    if (!members.checkInvariants()) return false;
+    const std::uint32_t* ids = members.data();
     for (std::uint32_t i = 0; i < members.size(); ++i) {
-      const std::uint32_t socket = members.data()[i];
+      const std::uint32_t socket = ids[i];
       if (socket == kNone) continue;
-      ++live;
-      if (!hasSocket(socket)) return false;
-      const JoinList& joined = sockets_[socket].rooms;
-      const std::uint32_t at = joined.find(static_cast<std::uint32_t>(r));
-      if (at == kNone || joined.posAt(at) != i) return false;
+      if (!hasSocket(socket) || !sockets_[socket].rooms.contains(static_cast<std::uint32_t>(r))) {
+        return false;
+      }
     }
-    if (live != members.live()) return false;
-    if (members.wantsCompaction()) return false;
-    if (members.size() > 0 && members.data()[members.size() - 1] == kNone) return false;
-    nonEmpty += live > 0;
+    memberships += members.live();
+    nonEmpty += !members.empty();
   }
-  if (nonEmpty != roomCount_) return false;
+  if (nonEmpty != roomCount_ || memberships != joins) return false;
   return heap == mem_.bytes();
 }
 

@@ -5,8 +5,7 @@
 #include <span>
 #include <vector>
 
-#include "JoinList.h"
-#include "MemberList.h"
+#include "IdList.h"
 #include "MemoryTracker.h"
 #include "Status.h"
 
@@ -16,13 +15,14 @@ namespace sio {
 //
 // The JS adapter interns socket ids and room names to dense non-negative
 // integers (allocating and reusing them itself); the registry indexes flat
-// tables by those ids, so nothing is hashed per member. It mirrors
-// socket.io-adapter's in-memory Adapter: `rooms` (room -> members in
-// insertion order) is the MemberList of each room, `sids` (socket -> rooms in
-// join order, plus its creation order) is the JoinList of each socket and the
-// order_ list. A room exists while it has members; a socket exists from
-// addSocket() or its first add() until delAll()/removeSocket(), even with no
-// rooms, as in `sids`.
+// tables by those ids. It mirrors socket.io-adapter's in-memory Adapter:
+// `rooms` (room -> members in insertion order) is the MemberList of each
+// room, `sids` (socket -> rooms in join order, plus its creation order) is
+// the JoinList of each socket and the order_ list. A membership is one id in
+// each of the two lists and nothing more: each list finds its own ids (see
+// IdList), so neither side records positions in the other. A room exists
+// while it has members; a socket exists from addSocket() or its first add()
+// until delAll()/removeSocket(), even with no rooms, as in `sids`.
 class RoomRegistry {
  public:
   // Ids are below 2^31: delAll() reports rooms with bit 31 as a flag.
@@ -88,6 +88,7 @@ class RoomRegistry {
   bool checkInvariants() const;
 
  private:
+  // 20 bytes: IdList is 4-byte aligned, so orderPos adds no padding.
   struct SocketSlot {
     JoinList rooms;
     // Position in order_, kNone when the socket does not exist.
@@ -100,7 +101,9 @@ class RoomRegistry {
   // Leaves every room and drops the socket; writes the rooms to `out` when
   // it is not null (the caller checked the size).
   void dropSocket(std::uint32_t socket, std::uint32_t* out);
-  void leaveRoom(std::uint32_t room, std::uint32_t pos, bool* emptied);
+  // Takes the socket out of the room's member list (the caller has taken
+  // the room out of the socket's); returns whether the room became empty.
+  bool leaveRoom(std::uint32_t room, std::uint32_t socket);
   void compactOrder();
   std::uint32_t nextGeneration();
 

@@ -31,6 +31,13 @@ struct Scenario {
   // exercises what it is named after (heap blocks, indexes, compaction).
   std::size_t peakSocketRooms;
   std::size_t peakRoomSize;
+  // When nonzero, the add and del weights swap every phaseLength operations
+  // (starting add-heavy), so that lists grow past their index threshold and
+  // shrink back below it, again and again.
+  int phaseLength = 0;
+  // When nonzero, every room and every socket's room list must end at most
+  // this large: the last phase emptied the lists out again.
+  std::size_t finalListSize = 0;
 };
 
 void PrintTo(const Scenario& sc, std::ostream* os) { *os << sc.name; }
@@ -57,7 +64,16 @@ TEST_P(RoomRegistryProperty, MatchesReferenceModel) {
   std::mt19937_64 rng(sc.seed);
   RoomRegistry registry;
   test::RegistryModel model;
-  std::discrete_distribution<int> pickOp(std::begin(sc.weights), std::end(sc.weights));
+  int op = 0;
+  std::discrete_distribution<int> growing(std::begin(sc.weights), std::end(sc.weights));
+  int swapped[8];
+  std::copy(std::begin(sc.weights), std::end(sc.weights), swapped);
+  std::swap(swapped[1], swapped[2]);
+  std::discrete_distribution<int> shrinking(std::begin(swapped), std::end(swapped));
+  auto pickOp = [&](std::mt19937_64& g) {
+    const bool shrinkPhase = sc.phaseLength != 0 && (op / sc.phaseLength) % 2 == 1;
+    return shrinkPhase ? shrinking(g) : growing(g);
+  };
   auto socketId = [&] { return static_cast<std::uint32_t>(rng() % sc.sockets); };
   auto roomId = [&] { return static_cast<std::uint32_t>(rng() % sc.rooms); };
   auto roomList = [&](std::size_t max) {
@@ -68,7 +84,7 @@ TEST_P(RoomRegistryProperty, MatchesReferenceModel) {
 
   std::size_t peakSocketRooms = 0;
   std::size_t peakRoomSize = 0;
-  for (int op = 0; op < sc.ops; ++op) {
+  for (; op < sc.ops; ++op) {
     const std::uint32_t s = socketId();
     const std::uint32_t r = roomId();
     switch (pickOp(rng)) {
@@ -143,12 +159,23 @@ TEST_P(RoomRegistryProperty, MatchesReferenceModel) {
         }
         break;
       }
-      default:
+      default: {
         ASSERT_EQ(registry.hasSocket(s), model.hasSocket(s));
         ASSERT_EQ(registry.has(r, s), model.has(r, s));
+        // Ids no room or socket ever had, the tombstone marker included,
+        // are simply absent.
+        const std::uint32_t beyond[] = {sc.rooms + static_cast<std::uint32_t>(rng() % 8),
+                                        RoomRegistry::kMaxId, 0xFFFFFFFFu};
+        for (const std::uint32_t id : beyond) {
+          ASSERT_FALSE(registry.has(id, s)) << "op " << op;
+          ASSERT_EQ(registry.roomSize(id), 0u);
+          ASSERT_EQ(registry.del(s, id), 0u);
+          ASSERT_EQ(registry.members(id, {}), 0u);
+        }
         ASSERT_EQ(registry.roomSize(r), model.members(r).size());
         ASSERT_EQ(registry.socketRoomCount(s), model.socketRooms(s).size());
         break;
+      }
     }
     if (op % sc.checkEvery == 0 || op + 1 == sc.ops) {
       ASSERT_TRUE(registry.checkInvariants()) << "op " << op;
@@ -159,6 +186,12 @@ TEST_P(RoomRegistryProperty, MatchesReferenceModel) {
   }
   EXPECT_GE(peakSocketRooms, sc.peakSocketRooms);
   EXPECT_GE(peakRoomSize, sc.peakRoomSize);
+  if (sc.finalListSize != 0) {
+    for (std::uint32_t r = 0; r < sc.rooms; ++r) EXPECT_LE(registry.roomSize(r), sc.finalListSize);
+    for (std::uint32_t s = 0; s < sc.sockets; ++s) {
+      EXPECT_LE(registry.socketRoomCount(s), sc.finalListSize);
+    }
+  }
 }
 
 const Scenario kScenarios[] = {
@@ -172,6 +205,14 @@ const Scenario kScenarios[] = {
     {"Sparse", 4, 5000, 5000, 200000, {10, 40, 20, 5, 2, 10, 5, 8}, 5000, 3, 3},
     // Leave-heavy phases after growth: lists shrink back and move inline.
     {"Shrinking", 5, 40, 300, 200000, {1, 45, 45, 1, 1, 4, 2, 2}, 1000, 40, 8},
+    // Rooms growing well past the member index threshold (1024 slots) and
+    // emptying out again, three times: every list switches from dense to
+    // indexed and back, with removals in random order on both sides of it.
+    {"RoomsCrossIndexThreshold", 6, 2400, 2, 120000, {1, 60, 6, 1, 0, 4, 2, 2}, 3000, 2, 1500,
+     20000, 400},
+    // The same for sockets' join lists around theirs (32 slots).
+    {"SocketsCrossIndexThreshold", 7, 4, 120, 120000, {0, 60, 6, 0, 0, 4, 2, 2}, 1000, 80, 4,
+     10000, 20},
 };
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, RoomRegistryProperty, ::testing::ValuesIn(kScenarios),

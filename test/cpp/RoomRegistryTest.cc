@@ -320,5 +320,98 @@ TEST(RoomRegistry, LargeRoomCompactsAndKeepsOrder) {
   EXPECT_TRUE(registry.checkInvariants());
 }
 
+// 100k sockets, each in its own room and in one room of all of them, all
+// disconnect in random order: every report is right, the big room keeps its
+// order as it shrinks (through its index, then as a dense list), and all the
+// memory comes back.
+TEST(RoomRegistry, DisconnectStormInAHugeRoom) {
+  constexpr std::uint32_t kSockets = 100000;
+  constexpr std::uint32_t kLobby = kSockets;
+  RoomRegistry registry;
+  // Join order of the lobby differs from socket order.
+  Ids joinOrder(kSockets);
+  std::iota(joinOrder.begin(), joinOrder.end(), 0u);
+  std::mt19937 rng(8);
+  std::shuffle(joinOrder.begin(), joinOrder.end(), rng);
+  for (const std::uint32_t s : joinOrder) {
+    add(registry, s, s);
+    add(registry, s, kLobby);
+  }
+  EXPECT_EQ(members(registry, kLobby), joinOrder);
+  Ids leaving(joinOrder);
+  std::shuffle(leaving.begin(), leaving.end(), rng);
+  std::vector<bool> gone(kSockets);
+  Ids out(4);
+  for (std::uint32_t k = 0; k < kSockets; ++k) {
+    const std::uint32_t s = leaving[k];
+    ASSERT_EQ(registry.delAll(s, out), 2u);
+    const bool last = k + 1 == kSockets;
+    ASSERT_EQ(out[0], s | kEmptied);
+    ASSERT_EQ(out[1], last ? (kLobby | kEmptied) : kLobby);
+    gone[s] = true;
+    const std::uint32_t left = kSockets - k - 1;
+    // Check the order at sizes on both sides of the index threshold.
+    if (left == 50000 || left == 2000 || left == 900 || left == 300 || left == 3) {
+      Ids expected;
+      for (const std::uint32_t t : joinOrder) {
+        if (!gone[t]) expected.push_back(t);
+      }
+      ASSERT_EQ(members(registry, kLobby), expected) << left;
+      ASSERT_TRUE(registry.checkInvariants()) << left;
+    }
+  }
+  EXPECT_EQ(registry.socketCount(), 0u);
+  EXPECT_EQ(registry.roomCount(), 0u);
+  // Among the invariants: the heap bytes counted equal those of the lists,
+  // which are all empty now, so every block was given back.
+  EXPECT_TRUE(registry.checkInvariants());
+}
+
+// Sockets leaving a huge room one by one with del() while others join it:
+// the room goes from dense to indexed and back, keeping join order.
+TEST(RoomRegistry, HugeRoomChurnKeepsOrderAcrossItsIndexThreshold) {
+  constexpr std::uint32_t kSockets = 30000;
+  constexpr std::uint32_t kRoom = kSockets;
+  RoomRegistry registry;
+  Ids model;
+  std::vector<bool> in(kSockets);
+  std::mt19937 rng(9);
+  auto check = [&] {
+    ASSERT_EQ(members(registry, kRoom), model);
+    ASSERT_EQ(registry.roomSize(kRoom), model.size());
+    ASSERT_TRUE(registry.checkInvariants());
+  };
+  for (int round = 0; round < 2; ++round) {
+    while (model.size() < 20000) {
+      const std::uint32_t s = rng() % kSockets;
+      if (in[s]) continue;
+      add(registry, s, kRoom);
+      in[s] = true;
+      model.push_back(s);
+    }
+    check();
+    // Leave in random order down to 100 members, with a rejoin (at the
+    // end of the order) for every eight leaves.
+    std::size_t ops = 0;
+    while (model.size() > 100) {
+      if (++ops % 9 == 0) {
+        const std::uint32_t s = rng() % kSockets;
+        if (in[s]) continue;
+        add(registry, s, kRoom);
+        in[s] = true;
+        model.push_back(s);
+        continue;
+      }
+      const std::size_t at = rng() % model.size();
+      const std::uint32_t s = model[at];
+      ASSERT_EQ(registry.del(s, kRoom), RoomRegistry::kLeft);
+      in[s] = false;
+      model.erase(model.begin() + static_cast<std::ptrdiff_t>(at));
+      if (model.size() % 2500 == 0 || model.size() == 700) check();
+    }
+    check();
+  }
+}
+
 }  // namespace
 }  // namespace sio

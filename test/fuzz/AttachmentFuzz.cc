@@ -100,6 +100,7 @@ class PayloadBuilder {
       case 5:  // one past the last declared attachment
         return {std::to_string(attachments_), true, static_cast<double>(attachments_)};
       case 6: return {"null", false, 0};
+      case 7: return {"10000000000000000000", true, 1e19};  // above int64: simdjson's uint64
       default: {
         const std::uint32_t k = attachments_ ? in_.below(attachments_) : 0;
         return {std::to_string(k), true, static_cast<double>(k)};

@@ -323,6 +323,12 @@ void checkPayload(JsonScanner& scanner, PlaceholderList& list, std::u16string_vi
   const Status valid = scanner.validateInput(loaded.begin, loaded.length, type);
   SIO_FUZZ_CHECK(valid == Status::Ok || valid == Status::InvalidPayload ||
                  valid == Status::CannotDecide);
+  // A type socket.io-parser never validates (it rejects the packet first)
+  // has no valid payload.
+  constexpr double kOddTypes[] = {7, -1, 2.5, std::numeric_limits<double>::quiet_NaN()};
+  const double oddType = kOddTypes[loaded.length % 4];
+  SIO_FUZZ_CHECK(scanner.validateInput(loaded.begin, loaded.length, oddType) ==
+                 Status::InvalidPayload);
   loaded = load();
   const Status found = scanner.findPlaceholdersInInput(loaded.begin, loaded.length, list);
   SIO_FUZZ_CHECK(found == Status::Ok || found == Status::InvalidPayload ||
@@ -372,6 +378,16 @@ void checkPayload(JsonScanner& scanner, PlaceholderList& list, std::u16string_vi
   if (found != Status::Ok) return;
   SIO_FUZZ_CHECK(list.size() == expected.size());
   SIO_FUZZ_CHECK(list.totalSteps() == expectedSteps);
+  // The binding asks whether a key holds U+FFFD (a lone surrogate it could
+  // not carry over) before it trusts the paths.
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  bool anyReplacement = false;
+  for (const ExpectedPlaceholder& e : expected) {
+    for (const PlaceholderList::Step& step : e.path) {
+      if (!step.isIndex && step.key.find(kReplacement) != std::string_view::npos) anyReplacement = true;
+    }
+  }
+  SIO_FUZZ_CHECK(list.anyKeyContains(kReplacement) == anyReplacement);
   for (std::size_t i = 0; i < expected.size(); ++i) {
     const PlaceholderList::Entry& entry = list.entry(i);
     SIO_FUZZ_CHECK(entry.stepCount == expected[i].path.size());

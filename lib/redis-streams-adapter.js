@@ -1,0 +1,595 @@
+'use strict';
+
+const { randomBytes } = require('crypto');
+const { Adapter, ClusterAdapter, MessageType } = require('socket.io-adapter');
+const { encode, decode } = require('@msgpack/msgpack');
+const debug = require('debug')('socket.io-native:redis');
+const redis = require('./redis-commands');
+const { redisError } = require('./redis-errors');
+const { nativeRooms } = require('./native-rooms');
+const { NativeAdapter } = require('./adapter');
+
+/** How many XRANGE pages restoreSession() reads at most, and how long each page is. */
+const RESTORE_MAX_PAGES = 100;
+const RESTORE_PAGE_SIZE = 1000;
+
+/** @redis/emitter request types this adapter answers (the others are requests between classic adapters). */
+const EMITTER_REMOTE_JOIN = 2;
+const EMITTER_REMOTE_LEAVE = 3;
+const EMITTER_REMOTE_DISCONNECT = 4;
+const EMITTER_SERVER_SIDE_EMIT = 6;
+
+/** @returns {string} */
+function randomId() {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * Broadcast options as they travel: arrays instead of Sets.
+ *
+ * @param {{ rooms: Set<any>, except?: Set<any>, flags?: any }} opts
+ */
+function encodeOptions(opts) {
+  return { rooms: [...opts.rooms], except: [...(opts.except || [])], flags: opts.flags };
+}
+
+/**
+ * @param {{ rooms?: any[], except?: any[], flags?: any }} opts
+ */
+function decodeOptions(opts) {
+  return { rooms: new Set(opts.rooms || []), except: new Set(opts.except || []), flags: opts.flags || {} };
+}
+
+/**
+ * Messages that go over pub/sub instead of the stream: nothing in them is
+ * worth replaying (requests expect an answer now).
+ *
+ * @param {any} message
+ */
+function isEphemeral(message) {
+  return (message.type === MessageType.BROADCAST && message.data.requestId !== undefined) ||
+    message.type === MessageType.SERVER_SIDE_EMIT ||
+    message.type === MessageType.FETCH_SOCKETS;
+}
+
+/**
+ * Whether a value holds binary data (then the stream entry carries msgpack,
+ * as the official adapter does).
+ *
+ * @param {any} value
+ * @param {boolean} [fromToJSON]
+ * @returns {boolean}
+ */
+function hasBinary(value, fromToJSON) {
+  if (!value || typeof value !== 'object') return false;
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasBinary(value[i])) return true;
+    return false;
+  }
+  for (const key of Object.keys(value)) if (hasBinary(value[key])) return true;
+  if (typeof value.toJSON === 'function' && !fromToJSON) return hasBinary(value.toJSON(), true);
+  return false;
+}
+
+/** Types whose data may hold binary. */
+const MAY_CONTAIN_BINARY = new Set([
+  MessageType.BROADCAST,
+  MessageType.FETCH_SOCKETS_RESPONSE,
+  MessageType.SERVER_SIDE_EMIT,
+  MessageType.SERVER_SIDE_EMIT_RESPONSE,
+  MessageType.BROADCAST_ACK,
+]);
+
+/**
+ * Whether a session that was in `sessionRooms` should get a packet sent with `opts`.
+ *
+ * @param {any[]} sessionRooms
+ * @param {{ rooms: any[], except: any[] }} opts
+ */
+function reachesSession(sessionRooms, opts) {
+  const rooms = opts.rooms || [];
+  const except = opts.except || [];
+  const included = rooms.length === 0 || sessionRooms.some((room) => rooms.includes(room));
+  return included && sessionRooms.every((room) => !except.includes(room));
+}
+
+/**
+ * A msgpack payload whose first byte says "array": what @socket.io/redis-emitter
+ * publishes ([uid, packet, opts]); cluster messages are maps.
+ *
+ * @param {Uint8Array} payload
+ */
+function isMsgpackArray(payload) {
+  const b = payload[0];
+  return (b >= 0x90 && b <= 0x9f) || b === 0xdc || b === 0xdd;
+}
+
+/** @type {Map<boolean, any>} */
+const classes = new Map();
+
+/**
+ * The adapter class, on the native room registry when `native` is true and
+ * on socket.io-adapter's in-memory rooms otherwise. Built once per kind.
+ *
+ * @param {boolean} native
+ * @returns {any}
+ */
+function redisStreamsAdapterClass(native) {
+  let Cls = classes.get(native);
+  if (Cls === undefined) {
+    Cls = defineClass(native);
+    classes.set(native, Cls);
+  }
+  return Cls;
+}
+
+/**
+ * @param {boolean} native
+ */
+function defineClass(native) {
+  const Base = native ? nativeRooms(ClusterAdapter) : ClusterAdapter;
+  // The local layer: NativeAdapter's delivery loop over the native
+  // recipients, or socket.io-adapter's in-memory one. Both are called with
+  // this adapter as `this`; nothing is installed on anybody's prototype.
+  const Local = native ? NativeAdapter.prototype : Adapter.prototype;
+
+  /**
+   * A cluster adapter over Redis Streams, wire-compatible with
+   * @socket.io/redis-streams-adapter 0.3.x (same stream entries, channels,
+   * msgpack responses and session keys), so its nodes and ours form one
+   * cluster. Cluster bookkeeping (requests, responses, acks) is
+   * socket.io-adapter's ClusterAdapter; local delivery is this package's:
+   * a frame read from Redis is decoded once and written to this node's
+   * recipients through the native broadcast.
+   *
+   * It also accepts what @socket.io/redis-emitter publishes (broadcasts and
+   * socketsJoin / socketsLeave / disconnectSockets / serverSideEmit requests),
+   * unless `emitter: false`.
+   */
+  class NativeRedisStreamsAdapter extends Base {
+    /**
+     * @param {any} nsp the socket.io Namespace
+     * @param {any} cluster the shared state made by createRedisAdapter()
+     */
+    constructor(nsp, cluster) {
+      super(nsp);
+      const opts = cluster.opts;
+      /** @private */
+      this._cluster = cluster;
+      /** @private */
+      this._client = cluster.client;
+      /** @private */
+      this._opts = opts;
+      /** @private */
+      this._streamName = cluster.streamNameFor(nsp.name);
+      /** @private */
+      this._publicChannel = `${opts.channelPrefix}#${nsp.name}#`;
+      /** @private */
+      this._privateChannel = `${opts.channelPrefix}#${nsp.name}#${this.uid}#`;
+      /** @private */
+      this._recovery = Boolean(nsp.server.opts && nsp.server.opts.connectionStateRecovery);
+      /** @private */
+      this._closed = false;
+      /** @private @type {(() => Promise<void>)[]} */
+      this._unsubscribe = [];
+      /**
+       * Resolves once the pub/sub subscriptions and the stream readers are in
+       * place (messages published before that may be missed, as with any
+       * pub/sub subscriber). Never rejects.
+       *
+       * @type {Promise<void>}
+       */
+      this.ready = Promise.all([this._subscribe(), cluster.readersReady]).then(() => undefined, (err) => {
+        debug('[%s] not subscribed: %s', this.uid, err.message);
+      });
+      debug('[%s] namespace %s on stream %s (native local layer: %s)', this.uid, nsp.name, this._streamName, native);
+    }
+
+    /**
+     * @private
+     * @returns {Promise<void>}
+     */
+    async _subscribe() {
+      const sub = await this._cluster.subClient;
+      const sharded = this._opts.useShardedPubSub;
+      const undo = this._unsubscribe;
+      undo.push(await redis.subscribe(sub, sharded, [this._publicChannel, this._privateChannel], (payload) => {
+        if (this._closed || isMsgpackArray(payload)) return;
+        let message;
+        try {
+          message = decode(payload);
+        } catch (err) {
+          debug('[%s] invalid pub/sub payload: %s', this.uid, err.message);
+          return;
+        }
+        this.onMessage(message);
+      }));
+      const key = this._opts.emitterKey;
+      if (key) {
+        const nsp = this.nsp.name;
+        undo.push(await redis.psubscribe(sub, `${escapeGlob(`${key}#${nsp}#`)}*`, (payload) => {
+          if (!this._closed && isMsgpackArray(payload)) this._onEmitterBroadcast(payload);
+        }));
+        undo.push(await redis.subscribe(sub, false, [`${key}-request#${nsp}#`], (payload) => {
+          if (!this._closed) this._onEmitterRequest(payload);
+        }));
+      }
+      // Closed while subscribing: undo what was done.
+      if (this._closed) this._dropSubscriptions();
+    }
+
+    /**
+     * Undoes this namespace's subscriptions (the connection stays: other
+     * namespaces share it).
+     *
+     * @private
+     */
+    _dropSubscriptions() {
+      const undo = this._unsubscribe.splice(0);
+      for (const fn of undo) {
+        Promise.resolve().then(fn).catch((err) => debug('[%s] unsubscribe failed: %s', this.uid, err.message));
+      }
+    }
+
+    /**
+     * Publishes a cluster message: requests over pub/sub, everything else
+     * appended to the stream (whose entry id is the offset clients use for
+     * connection state recovery). Fails at once, without queueing, while the
+     * client is disconnected: the caller then delivers locally only.
+     *
+     * @param {any} message
+     * @returns {Promise<string>} the stream offset, or "" for pub/sub messages
+     */
+    doPublish(message) {
+      if (!redis.isReady(this._client)) return Promise.reject(unavailable());
+      if (isEphemeral(message)) {
+        const payload = Buffer.from(encode(message));
+        return redis.publish(this._client, this._opts.useShardedPubSub, this._publicChannel, payload).then(() => '');
+      }
+      return redis.xadd(this._client, this._streamName, this._encodeEntry(message), this._opts.maxLen);
+    }
+
+    /**
+     * Sends a response to the node that asked, on its private channel.
+     *
+     * @param {string} requesterUid
+     * @param {any} response
+     * @returns {Promise<void>}
+     */
+    doPublishResponse(requesterUid, response) {
+      if (!redis.isReady(this._client)) return Promise.reject(unavailable());
+      const channel = `${this._opts.channelPrefix}#${this.nsp.name}#${requesterUid}#`;
+      const payload = Buffer.from(encode(response));
+      return redis.publish(this._client, this._opts.useShardedPubSub, channel, payload).then(() => undefined);
+    }
+
+    /**
+     * The stream entry of a message, as the official adapter writes it.
+     *
+     * @private
+     * @param {any} message
+     * @returns {Record<string, string>}
+     */
+    _encodeEntry(message) {
+      /** @type {Record<string, string>} */
+      const entry = { uid: message.uid, nsp: message.nsp, type: String(message.type) };
+      if (message.data) {
+        if (!this._opts.onlyPlaintext && MAY_CONTAIN_BINARY.has(message.type) && hasBinary(message.data)) {
+          entry.data = Buffer.from(encode(message.data)).toString('base64');
+        } else {
+          entry.data = JSON.stringify(message.data);
+        }
+      }
+      return entry;
+    }
+
+    /**
+     * Called by the stream reader for each entry of this namespace.
+     *
+     * @param {Record<string, string>} entry
+     * @param {string} offset the entry id
+     */
+    onRawMessage(entry, offset) {
+      if (this._closed || entry.uid === this.uid) return;
+      let message;
+      try {
+        message = decodeEntry(entry);
+      } catch (err) {
+        debug('[%s] invalid stream entry %s: %s', this.uid, offset, err.message);
+        return;
+      }
+      this.onMessage(message, offset);
+    }
+
+    /**
+     * Handles a message from another node. Broadcasts are delivered here,
+     * through this package's local layer; everything else is
+     * socket.io-adapter's ClusterAdapter.
+     *
+     * @param {any} message
+     * @param {string} [offset]
+     */
+    onMessage(message, offset) {
+      if (message.type !== MessageType.BROADCAST || message.uid === this.uid || message.nsp !== this.nsp.name) {
+        super.onMessage(message, offset);
+        return;
+      }
+      const data = message.data;
+      const opts = decodeOptions(data.opts);
+      if (data.requestId === undefined) {
+        if (offset !== undefined) this.addOffsetIfNecessary(data.packet, opts, offset);
+        Local.broadcast.call(this, data.packet, opts);
+        return;
+      }
+      const requester = message.uid;
+      const requestId = data.requestId;
+      Local.broadcastWithAck.call(this, data.packet, opts, (clientCount) => {
+        this.publishResponse(requester, {
+          type: MessageType.BROADCAST_CLIENT_COUNT,
+          data: { requestId, clientCount },
+        });
+      }, (arg) => {
+        this.publishResponse(requester, {
+          type: MessageType.BROADCAST_ACK,
+          data: { requestId, packet: arg },
+        });
+      });
+    }
+
+    /**
+     * Broadcasts a packet to this node's recipients and publishes it to the
+     * others. Without connection state recovery the local clients get it
+     * first and do not wait for Redis; with it, the packet waits for its
+     * stream offset, which the clients need to resume.
+     *
+     * @param {any} packet
+     * @param {{ rooms: Set<any>, except: Set<any>, flags?: any }} opts
+     * @returns {Promise<void>}
+     */
+    async broadcast(packet, opts) {
+      if (opts.flags && opts.flags.local) {
+        Local.broadcast.call(this, packet, opts);
+        return;
+      }
+      // The message is encoded synchronously inside publishAndReturnOffset,
+      // before local delivery touches the packet.
+      const published = this.publishAndReturnOffset({
+        type: MessageType.BROADCAST,
+        data: { packet, opts: encodeOptions(opts) },
+      });
+      if (!this._recovery) {
+        published.catch((err) => debug('[%s] broadcast not published: %s', this.uid, err.message));
+        Local.broadcast.call(this, packet, opts);
+        return;
+      }
+      try {
+        this.addOffsetIfNecessary(packet, opts, await published);
+      } catch (err) {
+        debug('[%s] broadcast not published: %s', this.uid, err.message);
+      }
+      Local.broadcast.call(this, packet, opts);
+    }
+
+    /**
+     * Broadcasts a packet expecting acknowledgements: the other nodes report
+     * their client counts and forward each ack; socket.io's timeout settles
+     * the whole operation.
+     *
+     * @param {any} packet
+     * @param {{ rooms: Set<any>, except: Set<any>, flags?: any }} opts
+     * @param {(clientCount: number) => void} clientCountCallback
+     * @param {(...args: any[]) => void} ack
+     */
+    broadcastWithAck(packet, opts, clientCountCallback, ack) {
+      const flags = opts.flags || {};
+      if (!flags.local) {
+        const requestId = randomId();
+        this.ackRequests.set(requestId, { clientCountCallback, ack });
+        this.publish({
+          type: MessageType.BROADCAST,
+          data: { packet, requestId, opts: encodeOptions(opts) },
+        });
+        // Responses arriving after socket.io's timeout are dropped.
+        const timer = setTimeout(() => this.ackRequests.delete(requestId), flags.timeout || 0);
+        timer.unref();
+      }
+      Local.broadcastWithAck.call(this, packet, opts, clientCountCallback, ack);
+    }
+
+    /**
+     * The number of nodes in the cluster (subscribers of the namespace's
+     * public channel). Never rejects: while Redis is unreachable it is 1, so
+     * acks and fetchSockets settle with this node's answers.
+     *
+     * @returns {Promise<number>}
+     */
+    async serverCount() {
+      if (!redis.isReady(this._client)) return 1;
+      try {
+        return Math.max(1, await redis.numSub(this._client, this._opts.useShardedPubSub, this._publicChannel));
+      } catch (err) {
+        debug('[%s] serverCount failed: %s', this.uid, err.message);
+        return 1;
+      }
+    }
+
+    /**
+     * Keeps a disconnected client's session in Redis for
+     * `connectionStateRecovery.maxDisconnectionDuration`.
+     *
+     * @param {any} session
+     */
+    persistSession(session) {
+      const key = this._opts.sessionKeyPrefix + session.pid;
+      const value = Buffer.from(encode(session)).toString('base64');
+      const ttl = this.nsp.server.opts.connectionStateRecovery.maxDisconnectionDuration;
+      redis.setPx(this._client, key, value, ttl).catch((err) => {
+        debug('[%s] session %s not persisted: %s', this.uid, session.pid, err.message);
+      });
+    }
+
+    /**
+     * Restores a session persisted by any node of the cluster, with the
+     * packets it missed since `offset` read back from the stream.
+     *
+     * @param {string} pid
+     * @param {string} offset
+     * @returns {Promise<any>}
+     */
+    async restoreSession(pid, offset) {
+      if (!/^[0-9]+-[0-9]+$/.test(offset)) throw redisError('invalid offset', 'ERR_SOCKET_IO_NATIVE_REDIS_OFFSET');
+      // While Redis is away the client gets a new session now rather than waiting for it.
+      if (!redis.isReady(this._client)) throw unavailable();
+      const [raw, found] = await Promise.all([
+        redis.getDel(this._client, this._opts.sessionKeyPrefix + pid),
+        redis.xrange(this._client, this._streamName, offset, offset, 1),
+      ]);
+      if (!raw || found.length === 0) {
+        throw redisError('session or offset not found', 'ERR_SOCKET_IO_NATIVE_REDIS_OFFSET');
+      }
+      const session = /** @type {any} */ (decode(Buffer.from(raw, 'base64')));
+      session.missedPackets = [];
+      let from = offset;
+      for (let page = 0; page < RESTORE_MAX_PAGES; page++) {
+        const entries = await redis.xrange(this._client, this._streamName, nextOffset(from), '+', RESTORE_PAGE_SIZE);
+        for (const entry of entries) {
+          from = entry.id;
+          if (entry.message.nsp !== this.nsp.name || entry.message.type !== '3') continue;
+          const { packet, opts } = decodeEntry(entry.message).data;
+          if (packet.type !== 2 || packet.id !== undefined || (opts.flags && opts.flags.volatile !== undefined)) continue;
+          if (reachesSession(session.rooms, opts)) {
+            packet.data.push(entry.id);
+            session.missedPackets.push(packet.data);
+          }
+        }
+        if (entries.length < RESTORE_PAGE_SIZE) break;
+      }
+      return session;
+    }
+
+    /**
+     * A broadcast from @socket.io/redis-emitter: [uid, packet, opts].
+     *
+     * @private
+     * @param {Buffer} payload
+     */
+    _onEmitterBroadcast(payload) {
+      let uid, packet, opts;
+      try {
+        [uid, packet, opts] = /** @type {any[]} */ (decode(payload));
+      } catch (err) {
+        debug('[%s] invalid emitter payload: %s', this.uid, err.message);
+        return;
+      }
+      if (uid === this.uid || !packet || packet.nsp !== this.nsp.name || !opts) return;
+      Local.broadcast.call(this, packet, decodeOptions(opts));
+    }
+
+    /**
+     * A request from @socket.io/redis-emitter (JSON on the request channel).
+     *
+     * @private
+     * @param {Buffer} payload
+     */
+    _onEmitterRequest(payload) {
+      let request;
+      try {
+        request = JSON.parse(payload.toString());
+      } catch (err) {
+        debug('[%s] invalid emitter request: %s', this.uid, err.message);
+        return;
+      }
+      const local = () => {
+        const opts = decodeOptions(request.opts || {});
+        opts.flags = { local: true };
+        return opts;
+      };
+      switch (request.type) {
+        case EMITTER_REMOTE_JOIN:
+          this.addSockets(local(), request.rooms);
+          break;
+        case EMITTER_REMOTE_LEAVE:
+          this.delSockets(local(), request.rooms);
+          break;
+        case EMITTER_REMOTE_DISCONNECT:
+          this.disconnectSockets(local(), Boolean(request.close));
+          break;
+        case EMITTER_SERVER_SIDE_EMIT:
+          if (request.uid !== this.uid && Array.isArray(request.data)) this.nsp._onServerSideEmit(request.data);
+          break;
+        default:
+          // Requests between classic adapters (fetch, rooms): not ours to answer.
+          break;
+      }
+    }
+
+    /**
+     * Stops handling messages for this namespace and drops its
+     * subscriptions; the last adapter closed stops the stream readers and
+     * closes the subscription connection.
+     */
+    close() {
+      if (this._closed) return;
+      this._closed = true;
+      this._dropSubscriptions();
+      this._cluster.release(this);
+    }
+  }
+
+  if (native) {
+    // NativeAdapter.prototype.broadcast / broadcastWithAck run with this
+    // adapter as `this`: give this class the other methods NativeAdapter
+    // adds over nativeRooms (today the delivery loop, _deliver), so they
+    // find them. Our own class only; test/redis-adapter-unit.test.js checks
+    // that nothing NativeAdapter needs is missing.
+    for (const name of Object.getOwnPropertyNames(NativeAdapter.prototype)) {
+      if (name === 'constructor' || name === 'broadcast' || name === 'broadcastWithAck') continue;
+      if (Object.prototype.hasOwnProperty.call(NativeRedisStreamsAdapter.prototype, name)) continue;
+      Object.defineProperty(NativeRedisStreamsAdapter.prototype, name,
+        /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(NativeAdapter.prototype, name)));
+    }
+  }
+  return NativeRedisStreamsAdapter;
+}
+
+/**
+ * A stream entry back into a cluster message.
+ *
+ * @param {Record<string, string>} entry
+ */
+function decodeEntry(entry) {
+  /** @type {any} */
+  const message = { uid: entry.uid, nsp: entry.nsp, type: parseInt(entry.type, 10) };
+  if (entry.data) {
+    message.data = entry.data.startsWith('{') ? JSON.parse(entry.data) : decode(Buffer.from(entry.data, 'base64'));
+  }
+  return message;
+}
+
+/**
+ * The smallest id after `offset` (exclusive XRANGE needs Redis 6.2).
+ *
+ * @param {string} offset
+ */
+function nextOffset(offset) {
+  const [ms, seq] = offset.split('-');
+  return `${ms}-${parseInt(seq, 10) + 1}`;
+}
+
+/**
+ * Escapes glob characters of a namespace name for PSUBSCRIBE.
+ *
+ * @param {string} text
+ */
+function escapeGlob(text) {
+  return text.replace(/[\\*?[\]]/g, '\\$&');
+}
+
+/** @returns {Error & { code: string }} */
+function unavailable() {
+  return redisError('Redis is not reachable; delivered to this server\'s clients only',
+    'ERR_SOCKET_IO_NATIVE_REDIS_UNAVAILABLE');
+}
+
+module.exports = { redisStreamsAdapterClass };

@@ -1,0 +1,209 @@
+'use strict';
+
+/**
+ * One socket.io server of a Redis cluster test, run in its own process with
+ * `fork()`. Configuration comes as JSON in argv[2]:
+ *   { name, redisUrl, adapter: 'ours' | 'official', client: 'redis' | 'ioredis',
+ *     recovery: boolean }
+ * It listens on a random loopback port, sends { ready, port } to the
+ * parent, then runs the operations the parent sends ({ id, op, args }) and
+ * answers { id, result } or { id, error }.
+ */
+
+const http = require('node:http');
+const { Server } = require('socket.io');
+
+if (typeof process.send !== 'function' || process.argv[2] === undefined) {
+  // Loaded by `node --test test/` as a plain file: it is a helper, not a test.
+  return;
+}
+
+const config = JSON.parse(process.argv[2]);
+
+/** @returns {Promise<any>} a connected client of the configured library */
+async function connectClient() {
+  if (config.client === 'ioredis') {
+    const IORedis = require('ioredis');
+    const client = new IORedis(config.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+    client.on('error', () => {});
+    await new Promise((resolve) => client.once('ready', resolve));
+    return client;
+  }
+  const { createClient } = require('redis');
+  const client = createClient({ url: config.redisUrl, socket: { reconnectStrategy: () => 100 } });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** An inspector session while a CPU profile is recorded (benchmark diagnostics). */
+let profiler = null;
+
+/** Server-side events this node received: [event, ...args]. */
+const received = [];
+
+async function main() {
+  const client = await connectClient();
+  const adapterOpts = config.adapterOpts || {};
+  const adapter = config.adapter === 'official'
+    ? require('@socket.io/redis-streams-adapter').createAdapter(client, adapterOpts)
+    : require('../../lib').createRedisAdapter(client, adapterOpts);
+  const httpServer = http.createServer();
+  const serverOpts = { adapter };
+  if (config.recovery) {
+    serverOpts.connectionStateRecovery = { maxDisconnectionDuration: 60000, skipMiddlewares: true };
+  }
+  const io = new Server(httpServer, serverOpts);
+  // Counts packet encodings on this server's encoder instance (test only).
+  let encodes = 0;
+  const encode = io.encoder.encode.bind(io.encoder);
+  io.encoder.encode = (packet) => {
+    encodes++;
+    return encode(packet);
+  };
+
+  const onConnection = (socket) => {
+    socket.data.node = config.name;
+    socket.data.name = socket.handshake.auth && socket.handshake.auth.name;
+    socket.emit('hello', { node: config.name, recovered: socket.recovered });
+    socket.on('join', (room, cb) => {
+      socket.join(room);
+      if (typeof cb === 'function') cb();
+    });
+    socket.on('to-others', (event, data) => socket.broadcast.emit(event, data));
+    socket.on('to-room-from-socket', (room, event, data) => socket.to(room).emit(event, data));
+  };
+  io.on('connection', onConnection);
+  // A second namespace, on the same adapter factory (and, with streamCount > 1, maybe another stream).
+  io.of('/chat').on('connection', onConnection);
+  io.on('ping-servers', (...args) => {
+    const cb = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+    received.push(['ping-servers', ...args]);
+    if (cb) cb(config.name);
+  });
+  io.on('note', (...args) => received.push(['note', ...args]));
+
+  const target = (args) => {
+    let op = args.nsp ? io.of(args.nsp) : io;
+    if (args.timeout !== undefined) op = op.timeout(args.timeout);
+    if (args.rooms && args.rooms.length) op = op.to(args.rooms);
+    if (args.except && args.except.length) op = op.except(args.except);
+    if (args.local) op = op.local;
+    return op;
+  };
+
+  const ops = {
+    async broadcast(args) {
+      target(args).emit(args.event, ...args.data);
+      return true;
+    },
+    async broadcastMany(args) {
+      for (let i = 0; i < args.count; i++) target(args).emit(args.event, i, args.payload);
+      return true;
+    },
+    async broadcastAck(args) {
+      try {
+        const responses = await target(args).emitWithAck(args.event, ...args.data);
+        return { err: null, responses };
+      } catch (err) {
+        return { err: err.message, responses: err.responses || null };
+      }
+    },
+    async fetchSockets(args) {
+      const sockets = await target(args).fetchSockets();
+      return sockets.map((s) => ({ id: s.id, rooms: [...s.rooms].sort(), data: s.data }));
+    },
+    async socketsJoin(args) {
+      target(args).socketsJoin(args.join);
+      return true;
+    },
+    async socketsLeave(args) {
+      target(args).socketsLeave(args.leave);
+      return true;
+    },
+    async disconnectSockets(args) {
+      target(args).disconnectSockets(Boolean(args.close));
+      return true;
+    },
+    async serverSideEmit(args) {
+      if (!args.ack) {
+        io.serverSideEmit(args.event, ...args.data);
+        return true;
+      }
+      try {
+        const responses = await io.serverSideEmitWithAck(args.event, ...args.data);
+        return { err: null, responses };
+      } catch (err) {
+        return { err: err.message, responses: null };
+      }
+    },
+    async serverCount() {
+      return io.of('/').adapter.serverCount();
+    },
+    async encodes() {
+      return encodes;
+    },
+    async received() {
+      return received;
+    },
+    async localSockets() {
+      const out = [];
+      for (const socket of io.of('/').sockets.values()) out.push({ name: socket.data.name, rooms: [...socket.rooms].sort() });
+      return out;
+    },
+    async adapterKind() {
+      const a = io.of('/').adapter;
+      return { name: a.constructor.name, native: typeof a.nativeMemoryUsage === 'function' };
+    },
+    async cpu() {
+      return process.cpuUsage();
+    },
+    async profileStart() {
+      const inspector = require('node:inspector');
+      profiler = new inspector.Session();
+      profiler.connect();
+      const post = (method) => new Promise((resolve, reject) =>
+        profiler.post(method, (err, res) => (err ? reject(err) : resolve(res))));
+      await post('Profiler.enable');
+      await post('Profiler.start');
+      return true;
+    },
+    async profileStop(args) {
+      const res = await new Promise((resolve, reject) =>
+        profiler.post('Profiler.stop', (err, r) => (err ? reject(err) : resolve(r))));
+      require('node:fs').writeFileSync(args.file, JSON.stringify(res.profile));
+      profiler.disconnect();
+      return true;
+    },
+    async close() {
+      io.close();
+      setImmediate(() => process.exit(0));
+      return true;
+    },
+  };
+
+  process.on('message', async (msg) => {
+    const fn = ops[msg.op];
+    try {
+      if (!fn) throw new Error(`unknown op ${msg.op}`);
+      process.send({ id: msg.id, result: await fn(msg.args || {}) });
+    } catch (err) {
+      process.send({ id: msg.id, error: err.message });
+    }
+  });
+  // The parent's end of the channel closing means the test is over.
+  process.on('disconnect', () => process.exit(0));
+
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  // Give the adapter time to subscribe before the parent counts on it.
+  for (const name of ['/', '/chat']) {
+    const nspAdapter = io.of(name).adapter;
+    if (nspAdapter.ready) await nspAdapter.ready;
+  }
+  process.send({ ready: true, port: httpServer.address().port });
+}
+
+main().catch((err) => {
+  process.send({ fatal: err.stack || String(err) });
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+// Typed usage through `import` (ES modules, moduleResolution node16).
+import { createServer } from "node:http";
+import { Server } from "socket.io";
+import { createAdapter, NativeAdapter, NativeSessionAwareAdapter, parser, native } from "socket.io-native";
+import { createRedisAdapter } from "socket.io-native";
+import type { NativeAdapterOptions, RedisAdapterOptions } from "socket.io-native";
+import { Decoder, Encoder, PacketType, isPacketValid, protocol } from "socket.io-native/parser";
+import type { Packet } from "socket.io-native/parser";
+import * as parserNamespace from "socket.io-native/parser";
+import sio from "socket.io-native";
+import parserDefault from "socket.io-native/parser";
+
+const options: NativeAdapterOptions = {};
+const io = new Server(createServer(), { adapter: createAdapter(options), parser });
+new Server(createServer(), { adapter: createAdapter(), parser: parserNamespace });
+
+const adapter = io.of("/chat").adapter;
+if (adapter instanceof NativeAdapter) {
+  const bytes: number = adapter.nativeMemoryUsage();
+  void bytes;
+}
+if (adapter instanceof NativeSessionAwareAdapter) {
+  void adapter.persistSession;
+}
+const isNative: boolean = native;
+
+const packet: Packet = { type: PacketType.EVENT, nsp: "/chat", data: ["message", { text: "hi" }], id: 3 };
+const parts: any[] = new Encoder().encode(packet);
+const decoder = new Decoder((key: string, value: unknown) => value);
+decoder.on("decoded", (decoded: Packet) => void decoded.nsp);
+decoder.add(parts[0]);
+const ok: boolean = isPacketValid(packet) && protocol === 5 && parser.Encoder === Encoder;
+
+void isNative;
+const redisOptions: RedisAdapterOptions = { streamName: "chat", emitterKey: false };
+const makeRedisAdapter: (client: unknown, opts?: RedisAdapterOptions) => unknown = createRedisAdapter;
+void redisOptions;
+void makeRedisAdapter;
+const same: boolean = sio.createAdapter === createAdapter && parserDefault.Decoder === Decoder;
+void same;
+void ok;
+
+// @ts-expect-error the parser has no such export
+parser.encode;

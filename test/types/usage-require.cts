@@ -1,0 +1,38 @@
+// Typed usage through `require` (CommonJS output, moduleResolution node16).
+import http = require("node:http");
+import { Server } from "socket.io";
+import sio = require("socket.io-native");
+import parserModule = require("socket.io-native/parser");
+
+const options: sio.NativeAdapterOptions = {};
+const httpServer = http.createServer();
+const io = new Server(httpServer, { adapter: sio.createAdapter(options), parser: sio.parser });
+new Server(httpServer, { adapter: sio.createAdapter(), parser: parserModule });
+
+const adapter = io.of("/").adapter;
+if (adapter instanceof sio.NativeAdapter) {
+  const bytes: number = adapter.nativeMemoryUsage();
+  // @ts-expect-error nativeMemoryUsage() is a number
+  const wrong: string = adapter.nativeMemoryUsage();
+  void bytes;
+  void wrong;
+}
+const native: boolean = sio.native;
+
+const encoder = new sio.parser.Encoder();
+const parts: any[] = encoder.encode({ type: sio.parser.PacketType.EVENT, nsp: "/", data: ["hi"] });
+const decoder = new parserModule.Decoder({ maxAttachments: 5 });
+decoder.on("decoded", (packet: parserModule.Packet) => {
+  const id: number | undefined = packet.id;
+  void id;
+});
+decoder.add(parts[0]);
+decoder.destroy();
+const valid: boolean = parserModule.isPacketValid({ type: parserModule.PacketType.ACK, nsp: "/", id: 1, data: [] });
+const version: number = sio.parser.protocol;
+
+const Rooms = sio.nativeRooms(sio.NativeAdapter);
+void Rooms;
+void native;
+void valid;
+void version;
