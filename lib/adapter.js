@@ -5,6 +5,23 @@ const { nativeRooms } = require('./native-rooms');
 const { createNativeFanout } = require('./native-fanout');
 
 /**
+ * Sets up the instance state NativeAdapter's own methods use, on top of what
+ * {@link nativeRooms} sets up. Classes that borrow those methods without
+ * extending NativeAdapter (the Redis adapter's local layer) call it from
+ * their constructor too, so the borrowed methods find the same fields.
+ *
+ * @param {any} adapter
+ */
+function initLocalLayer(adapter) {
+  /**
+   * Broadcast writes to plain websocket connections, or null when the
+   * fan-out is not available (see lib/native-fanout.js).
+   * @private
+   */
+  adapter._fanout = createNativeFanout();
+}
+
+/**
  * socket.io-adapter's in-memory Adapter with room membership kept in the
  * native room registry. Every public method keeps the stock semantics,
  * return types and event order (create-room, join-room, leave-room,
@@ -39,12 +56,7 @@ class NativeAdapter extends nativeRooms(Adapter) {
    */
   constructor(nsp) {
     super(nsp);
-    /**
-     * Broadcast writes to plain websocket connections, or null when the
-     * fan-out is not available (see lib/native-fanout.js).
-     * @private
-     */
-    this._fanout = createNativeFanout();
+    initLocalLayer(this);
   }
 
   /**
@@ -144,4 +156,4 @@ class NativeAdapter extends nativeRooms(Adapter) {
 
 }
 
-module.exports = { NativeAdapter };
+module.exports = { NativeAdapter, initLocalLayer };

@@ -7,7 +7,7 @@ const debug = require('debug')('socket.io-native:redis');
 const redis = require('./redis-commands');
 const { redisError } = require('./redis-errors');
 const { nativeRooms } = require('./native-rooms');
-const { NativeAdapter } = require('./adapter');
+const { NativeAdapter, initLocalLayer } = require('./adapter');
 
 /** How many XRANGE pages restoreSession() reads at most, and how long each page is. */
 const RESTORE_MAX_PAGES = 100;
@@ -154,6 +154,9 @@ function defineClass(native) {
      */
     constructor(nsp, cluster) {
       super(nsp);
+      // The fields NativeAdapter's methods (copied below) use: the native
+      // fan-out, so that broadcasts from other nodes are written natively too.
+      if (native) initLocalLayer(this);
       const opts = cluster.opts;
       /** @private */
       this._cluster = cluster;
@@ -540,9 +543,10 @@ function defineClass(native) {
   if (native) {
     // NativeAdapter.prototype.broadcast / broadcastWithAck run with this
     // adapter as `this`: give this class the other methods NativeAdapter
-    // adds over nativeRooms (today the delivery loop, _deliver), so they
-    // find them. Our own class only; test/redis-adapter-unit.test.js checks
-    // that nothing NativeAdapter needs is missing.
+    // adds over nativeRooms (the delivery loop _deliver, stats), so they
+    // find them; the constructor sets up their fields with initLocalLayer().
+    // Our own class only; test/redis-adapter-unit.test.js checks that nothing
+    // NativeAdapter needs is missing.
     for (const name of Object.getOwnPropertyNames(NativeAdapter.prototype)) {
       if (name === 'constructor' || name === 'broadcast' || name === 'broadcastWithAck') continue;
       if (Object.prototype.hasOwnProperty.call(NativeRedisStreamsAdapter.prototype, name)) continue;

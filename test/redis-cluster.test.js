@@ -14,6 +14,7 @@ const assert = require('node:assert');
 const { findRedisServer, startRedis } = require('./support/redis-process');
 const { startNodes, connectClient, until, got, settle } = require('./support/cluster');
 const binding = require('../lib/binding');
+const { fanoutAvailable } = require('../lib/native-fanout');
 
 const HAVE_REDIS = findRedisServer() !== null;
 const SKIP = HAVE_REDIS ? false
@@ -97,6 +98,17 @@ describe('Redis cluster: three nodes with createRedisAdapter (node-redis)', { sk
     await ctx.nodes[0].call('broadcast', { event: 'once', data: ['payload'] });
     await until(() => ['b1', 'b2'].every((n) => got(ctx.byName[n], 'once').length === 1), 'b1 and b2 got "once"');
     assert.strictEqual((await ctx.nodes[1].call('encodes')) - before, 1);
+  });
+
+  it('writes broadcasts from other nodes through the native fan-out', { skip: !fanoutAvailable() && 'no native fan-out' }, async () => {
+    const before = await ctx.nodes[1].call('adapterStats');
+    assert.strictEqual(before.fanout, true);
+    await ctx.nodes[0].call('broadcast', { event: 'fanned', data: ['x'] });
+    await until(() => ['b1', 'b2'].every((n) => got(ctx.byName[n], 'fanned').length === 1), 'b1 and b2 got "fanned"');
+    const after = await ctx.nodes[1].call('adapterStats');
+    // B's two websocket clients were offered to the fan-out for this broadcast.
+    assert.strictEqual(after.broadcasts - before.broadcasts, 1);
+    assert.strictEqual(after.recipients - before.recipients, 2);
   });
 
   it('keeps namespaces apart, on their own streams', async () => {

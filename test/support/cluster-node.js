@@ -155,6 +155,10 @@ async function main() {
       const a = io.of('/').adapter;
       return { name: a.constructor.name, native: typeof a.nativeMemoryUsage === 'function' };
     },
+    async adapterStats() {
+      const a = io.of('/').adapter;
+      return typeof a.stats === 'function' ? a.stats() : null;
+    },
     async cpu() {
       return process.cpuUsage();
     },
