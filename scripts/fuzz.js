@@ -8,7 +8,8 @@
 //
 // Environment: FUZZ_SECONDS per target (default 60), FUZZ_TARGETS (comma
 // separated names, default all), FUZZ_TIMEOUT seconds per input (default 10),
-// FUZZ_RSS_MB (default 2048), FUZZ_MAX_LEN bytes (default 4096), SIO_JOBS.
+// FUZZ_RSS_MB (default 2048), FUZZ_MAX_LEN bytes (default 4096), SIO_JOBS,
+// FUZZ_VERBOSE=1 (stream libFuzzer's output).
 const { execFileSync, spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -29,6 +30,7 @@ function intFromEnv(name, fallback) {
 }
 
 const seconds = intFromEnv('FUZZ_SECONDS', 60);
+const verbose = process.env.FUZZ_VERBOSE === '1';
 const timeout = intFromEnv('FUZZ_TIMEOUT', 10);
 const rssMb = intFromEnv('FUZZ_RSS_MB', 2048);
 const maxLen = intFromEnv('FUZZ_MAX_LEN', 4096);
@@ -96,7 +98,9 @@ function fuzzOne(target) {
     const take = (chunk) => {
       output += chunk;
       log.write(chunk);
-      process.stderr.write(chunk);
+      // libFuzzer reports every new unit; the full stream goes to fuzz.log
+      // and to the terminal only with FUZZ_VERBOSE=1 (a failure prints its tail).
+      if (verbose) process.stderr.write(chunk);
     };
     child.stdout.on('data', take);
     child.stderr.on('data', take);
@@ -159,10 +163,15 @@ async function main() {
   }
   const failed = results.filter((r) => r.problems.length > 0);
   if (failed.length > 0) {
+    for (const r of failed) {
+      console.error(`\n== ${r.target} (last lines of its output)\n${r.output.split('\n').slice(-40).join('\n')}`);
+    }
+    console.log(`fuzz: ${results.length - failed.length} passed, ${failed.length} failed`);
     console.error(`\nfuzz: ${failed.length} of ${results.length} targets failed; logs and inputs under ${path.join(dir, 'runs')}`);
     process.exit(1);
   }
   console.log(`\nfuzz: ${results.length} targets ran ${seconds} s each with no findings`);
+  console.log(`fuzz: ${results.length} passed, 0 failed`);
 }
 
 main().catch((err) => {
