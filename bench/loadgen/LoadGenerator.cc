@@ -13,6 +13,7 @@
 
 #include "FrameHeader.h"
 #include "HttpHead.h"
+#include "JsonField.h"
 #include "WebSocketAccept.h"
 
 namespace sio::wsbench {
@@ -46,12 +47,6 @@ const char* errorName(ClientError e) {
 bool inHandshake(ClientState s) {
   return s == ClientState::Connecting || s == ClientState::Upgrading ||
          s == ClientState::AwaitOpen || s == ClientState::AwaitConnect;
-}
-
-void appendField(std::string& json, const char* name, std::int64_t value) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, ",\"%s\":%lld", name, static_cast<long long>(value));
-  json += buf;
 }
 
 }  // namespace
@@ -586,7 +581,7 @@ void LoadGenerator::handleCommand(const std::string& line) {
     // The driver starts the server's sends only after this line, so no frame
     // of the phase can arrive before the counters above were reset.
     std::string json = "{\"event\":\"waiting\"";
-    appendField(json, "target", phaseTarget_);
+    appendJsonField(json, "target", phaseTarget_);
     json += '}';
     emitLine(json);
     checkPhase(nowNs_);
@@ -617,10 +612,10 @@ void LoadGenerator::checkPhase(std::int64_t nowNs) {
 void LoadGenerator::reportConnected(std::int64_t nowNs) {
   connectReported_ = true;
   std::string json = "{\"event\":\"connected\"";
-  appendField(json, "requested", options_.connections);
-  appendField(json, "connected", ready_);
-  appendField(json, "failed", failed_);
-  appendField(json, "ms", (nowNs - startNs_) / 1000000);
+  appendJsonField(json, "requested", options_.connections);
+  appendJsonField(json, "connected", ready_);
+  appendJsonField(json, "failed", failed_);
+  appendJsonField(json, "ms", (nowNs - startNs_) / 1000000);
   appendErrors(json);
   json += '}';
   emitLine(json);
@@ -631,13 +626,13 @@ void LoadGenerator::reportPhase(bool stalled) {
   const CpuSample end = CpuSample::now();
   std::string json = "{\"event\":\"phase\",\"stalled\":";
   json += stalled ? "true" : "false";
-  appendField(json, "target", phaseTarget_);
-  appendField(json, "frames", static_cast<std::int64_t>(framesTotal_ - phaseFramesStart_));
-  appendField(json, "reads", static_cast<std::int64_t>(reads_ - phaseReadsStart_));
-  appendField(json, "firstFrameNs", phaseFirstFrameNs_);
-  appendField(json, "lastFrameNs", lastFrameNs_);
-  appendField(json, "cpuUserUs", end.userUs - phaseStart_.userUs);
-  appendField(json, "cpuSysUs", end.sysUs - phaseStart_.sysUs);
+  appendJsonField(json, "target", phaseTarget_);
+  appendJsonField(json, "frames", static_cast<std::int64_t>(framesTotal_ - phaseFramesStart_));
+  appendJsonField(json, "reads", static_cast<std::int64_t>(reads_ - phaseReadsStart_));
+  appendJsonField(json, "firstFrameNs", phaseFirstFrameNs_);
+  appendJsonField(json, "lastFrameNs", lastFrameNs_);
+  appendJsonField(json, "cpuUserUs", end.userUs - phaseStart_.userUs);
+  appendJsonField(json, "cpuSysUs", end.sysUs - phaseStart_.sysUs);
   appendChecks(json, phaseTarget_);
   appendErrors(json);
   json += '}';
@@ -649,11 +644,11 @@ void LoadGenerator::reportFinal(const char* reason) {
   std::string json = "{\"event\":\"final\",\"reason\":\"";
   json += reason;
   json += '"';
-  appendField(json, "frames", static_cast<std::int64_t>(framesTotal_));
-  appendField(json, "reads", static_cast<std::int64_t>(reads_));
-  appendField(json, "pingsAnswered", static_cast<std::int64_t>(pingsAnswered_));
-  appendField(json, "cpuUserUs", end.userUs);
-  appendField(json, "cpuSysUs", end.sysUs);
+  appendJsonField(json, "frames", static_cast<std::int64_t>(framesTotal_));
+  appendJsonField(json, "reads", static_cast<std::int64_t>(reads_));
+  appendJsonField(json, "pingsAnswered", static_cast<std::int64_t>(pingsAnswered_));
+  appendJsonField(json, "cpuUserUs", end.userUs);
+  appendJsonField(json, "cpuSysUs", end.sysUs);
   appendChecks(json, phaseTarget_);
   appendErrors(json);
   json += '}';
@@ -678,15 +673,15 @@ void LoadGenerator::appendChecks(std::string& json, std::uint32_t target) const 
     if (ok) ++complete;
     else ++incomplete;
   }
-  appendField(json, "connections", ready_);
-  appendField(json, "complete", complete);
-  appendField(json, "incomplete", incomplete);
-  appendField(json, "closed", closedAfterReady);
-  appendField(json, "minReceived", minReceived < 0 ? 0 : minReceived);
-  appendField(json, "maxReceived", maxReceived);
-  appendField(json, "duplicates", duplicates);
-  appendField(json, "missing", missing);
-  appendField(json, "foreign", foreign);
+  appendJsonField(json, "connections", ready_);
+  appendJsonField(json, "complete", complete);
+  appendJsonField(json, "incomplete", incomplete);
+  appendJsonField(json, "closed", closedAfterReady);
+  appendJsonField(json, "minReceived", minReceived < 0 ? 0 : minReceived);
+  appendJsonField(json, "maxReceived", maxReceived);
+  appendJsonField(json, "duplicates", duplicates);
+  appendJsonField(json, "missing", missing);
+  appendJsonField(json, "foreign", foreign);
   json += ",\"ordered\":";
   json += (duplicates == 0 && missing == 0) ? "true" : "false";
   json += ",\"ok\":";

@@ -13,6 +13,7 @@
 
 #include "FrameHeader.h"
 #include "HttpHead.h"
+#include "JsonField.h"
 #include "WebSocketAccept.h"
 
 namespace sio::wsbench {
@@ -25,12 +26,6 @@ constexpr std::size_t kReadSize = 64 * 1024;
 constexpr std::size_t kMaxHttpHeader = 8192;
 constexpr std::uint64_t kMaxPayload = 1000000;
 constexpr int kBacklog = 4096;
-
-void appendField(std::string& json, const char* name, std::int64_t value) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, ",\"%s\":%lld", name, static_cast<long long>(value));
-  json += buf;
-}
 
 }  // namespace
 
@@ -113,7 +108,7 @@ int SendLoopServer::run() {
       for (std::uint32_t b = 0; b < burst_ && remaining_ > 0; ++b) broadcastOne();
       if (remaining_ == 0) {
         std::string json = "{\"event\":\"sent\"";
-        appendField(json, "messages", static_cast<std::int64_t>(messages_));
+        appendJsonField(json, "messages", static_cast<std::int64_t>(messages_));
         json += '}';
         emitLine(json);
       }
@@ -391,16 +386,16 @@ void SendLoopServer::handleCommand(const std::string& line) {
   } else if (line == "stats") {
     const CpuSample now = CpuSample::now();
     std::string json = "{\"event\":\"stats\"";
-    appendField(json, "cpuUserUs", now.userUs - phaseStart_.userUs);
-    appendField(json, "cpuSysUs", now.sysUs - phaseStart_.sysUs);
-    appendField(json, "wallUs", (now.monoNs - phaseStart_.monoNs) / 1000);
-    appendField(json, "messages", static_cast<std::int64_t>(messages_));
-    appendField(json, "frames", static_cast<std::int64_t>(frames_));
-    appendField(json, "blocked", static_cast<std::int64_t>(blocked_));
-    appendField(json, "dropped", static_cast<std::int64_t>(dropped_));
-    appendField(json, "clients", static_cast<std::int64_t>(room_.size()));
-    appendField(json, "voluntarySwitches", now.voluntarySwitches - phaseStart_.voluntarySwitches);
-    appendField(json, "involuntarySwitches", now.involuntarySwitches - phaseStart_.involuntarySwitches);
+    appendJsonField(json, "cpuUserUs", now.userUs - phaseStart_.userUs);
+    appendJsonField(json, "cpuSysUs", now.sysUs - phaseStart_.sysUs);
+    appendJsonField(json, "wallUs", (now.monoNs - phaseStart_.monoNs) / 1000);
+    appendJsonField(json, "messages", static_cast<std::int64_t>(messages_));
+    appendJsonField(json, "frames", static_cast<std::int64_t>(frames_));
+    appendJsonField(json, "blocked", static_cast<std::int64_t>(blocked_));
+    appendJsonField(json, "dropped", static_cast<std::int64_t>(dropped_));
+    appendJsonField(json, "clients", static_cast<std::int64_t>(room_.size()));
+    appendJsonField(json, "voluntarySwitches", now.voluntarySwitches - phaseStart_.voluntarySwitches);
+    appendJsonField(json, "involuntarySwitches", now.involuntarySwitches - phaseStart_.involuntarySwitches);
     json += '}';
     emitLine(json);
     sending_ = false;
