@@ -151,6 +151,9 @@ async function main() {
       features: cov ? Number(cov[2]) : null,
       problems: verdict(r),
       log: path.join(r.work, 'fuzz.log'),
+      // The end of the output holds the report, the stack and libFuzzer's
+      // Base64 of the input, enough to reproduce a finding from a CI log.
+      tail: r.output.split('\n').slice(-60).join('\n'),
     });
   }
   fs.writeFileSync(path.join(dir, 'runs', 'summary.json'), JSON.stringify(results, null, 2) + '\n');
@@ -164,7 +167,7 @@ async function main() {
   const failed = results.filter((r) => r.problems.length > 0);
   if (failed.length > 0) {
     for (const r of failed) {
-      console.error(`\n== ${r.target} (last lines of its output)\n${r.output.split('\n').slice(-40).join('\n')}`);
+      console.error(`\n== ${r.target} (last lines of its output, all of it in ${r.log})\n${r.tail}`);
     }
     console.log(`fuzz: ${results.length - failed.length} passed, ${failed.length} failed`);
     console.error(`\nfuzz: ${failed.length} of ${results.length} targets failed; logs and inputs under ${path.join(dir, 'runs')}`);
