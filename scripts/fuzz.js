@@ -154,6 +154,8 @@ async function main() {
       // The end of the output holds the report, the stack and libFuzzer's
       // Base64 of the input, enough to reproduce a finding from a CI log.
       tail: r.output.split('\n').slice(-60).join('\n'),
+      seed: (r.output.match(/INFO: Seed: (\d+)/) || [null, null])[1],
+      artifacts: r.artifacts,
     });
   }
   fs.writeFileSync(path.join(dir, 'runs', 'summary.json'), JSON.stringify(results, null, 2) + '\n');
@@ -168,6 +170,13 @@ async function main() {
   if (failed.length > 0) {
     for (const r of failed) {
       console.error(`\n== ${r.target} (last lines of its output, all of it in ${r.log})\n${r.tail}`);
+      // The seed and the input itself, so that a finding on another machine
+      // can be replayed here: save the Base64 to a file, decode it, and run
+      // the target on it (build-cmake/fuzz/<target> <file>).
+      if (r.seed !== null) console.error(`${r.target}: libFuzzer seed ${r.seed}`);
+      for (const file of r.artifacts) {
+        console.error(`${r.target}: ${path.basename(file)} (Base64): ${fs.readFileSync(file).toString('base64')}`);
+      }
     }
     console.log(`fuzz: ${results.length - failed.length} passed, ${failed.length} failed`);
     console.error(`\nfuzz: ${failed.length} of ${results.length} targets failed; logs and inputs under ${path.join(dir, 'runs')}`);
