@@ -23,6 +23,8 @@ const char* statusMessage(Status status) {
     case Status::BadDescriptor: return "not an open socket descriptor";
     case Status::UnknownConnection: return "unknown connection";
     case Status::OutOfMemory: return "out of memory";
+    case Status::DescriptorLimit:
+      return "no descriptor left to duplicate the connection's socket (EMFILE): raise the open-files limit";
   }
   return "unknown error";
 }

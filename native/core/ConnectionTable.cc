@@ -1,5 +1,7 @@
 #include "ConnectionTable.h"
 
+#include <cerrno>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,8 +43,9 @@ Status ConnectionTable::add(int fd, std::uint32_t& id) noexcept {
 
   const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (copy < 0) {
+    const int error = errno;
     free_.push_front(slot);
-    return Status::BadDescriptor;
+    return error == EMFILE || error == ENFILE ? Status::DescriptorLimit : Status::BadDescriptor;
   }
 
   Connection& connection = slots_[slot];

@@ -42,6 +42,7 @@ enum class Status : std::uint8_t {
   BadDescriptor,         // register() got something that is not an open socket
   UnknownConnection,     // a connection id that is not (or no longer) registered
   OutOfMemory,           // a frame buffer could not be allocated
+  DescriptorLimit,       // register() could not duplicate the socket (EMFILE, ENFILE)
 };
 
 }  // namespace sio

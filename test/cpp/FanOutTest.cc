@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,6 +87,31 @@ TEST(ConnectionTable, RejectsWhatIsNotAnOpenSocket) {
   ::close(pipeFds[1]);
   EXPECT_EQ(table.add(pipeFds[0], id), Status::BadDescriptor);
   EXPECT_EQ(table.size(), 0u);
+}
+
+// With no descriptor left for the duplicate, add() says so (and not that
+// the socket is bad), keeps nothing, and works again once one is free.
+TEST(ConnectionTable, ReportsTheDescriptorLimitAndRecovers) {
+  ConnectionTable table;
+  Pair a;
+  ASSERT_GE(a.server, 0);
+  struct rlimit saved;
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  // Every descriptor at or above the lowest free one is refused: lower the
+  // soft limit to that number, so the next dup has nowhere to go.
+  const int probe = ::dup(a.server);
+  ASSERT_GE(probe, 0);
+  ::close(probe);
+  struct rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(probe);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  std::uint32_t id = 0;
+  const Status limited = table.add(a.server, id);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_EQ(limited, Status::DescriptorLimit);
+  EXPECT_EQ(table.size(), 0u);
+  ASSERT_EQ(table.add(a.server, id), Status::Ok);
+  EXPECT_EQ(table.size(), 1u);
 }
 
 TEST(ConnectionTable, StaleIdsStopResolvingWhenTheSlotIsReused) {
