@@ -102,7 +102,7 @@ function subtitle(report, missing) {
   if (on.length) lines.push(...wrap(`Measured on ${on.join(', ')}.`));
   lines.push(...wrap('Server process CPU time (user + sys) divided by the frames its clients received; lower is better.'));
   if (c.rounds > 1) lines.push(`Points: the ${c.rounds} rounds together; whiskers: the range of the rounds.`);
-  for (const m of missing) lines.push(...wrap(`Not shown: ${m}.`));
+  for (const cell of missing) lines.push(...wrap(`Not shown: ${cell}.`));
   return lines;
 }
 
@@ -166,4 +166,4 @@ async function chartSvg(report) {
   }
 }
 
-module.exports = { chartSpec, chartSvg, SERIES };
+module.exports = { chartSpec, chartSvg };
