@@ -12,8 +12,9 @@
  *
  *   node bench/broadcast.bench.js [--quick] [--n 1000,5000,10000] [--frames 300000]
  *     [--messages M] [--rounds 2] [--variants stock,native,sendloop] [--pad 68]
- *     [--burst 10] [--json results.json] [--no-build]
- *     [--batch-us 0] [--quiet-wait 0] [--markdown] [--verbose] [--from-json saved.json]
+ *     [--burst 10] [--json results.json] [--chart chart.svg] [--no-build]
+ *     [--batch-us 0] [--quiet-wait 0] [--markdown] [--verbose]
+ *   node bench/broadcast.bench.js --from-json saved.json [--markdown] [--chart chart.svg]
  *
  * Environment equivalents: SIO_BENCH_N, SIO_BENCH_FRAMES, SIO_BENCH_MESSAGES,
  * SIO_BENCH_ROUNDS, SIO_BENCH_VARIANTS. --frames is the number of delivered
@@ -23,6 +24,12 @@
  *
  * Scenarios: "turn" is one broadcast per event-loop turn (setImmediate
  * between emits); "burst" is --burst broadcasts per turn.
+ *
+ * --json saves the run; --chart draws it as an SVG chart (bench/chart.js):
+ * server CPU per delivered frame against N, per scenario and variant.
+ * --from-json prints a saved run again, and with --chart redraws its chart,
+ * without measuring. `npm run bench` saves bench/results/broadcast.json and
+ * bench/results/broadcast.svg.
  */
 
 const { spawn, execFileSync } = require('child_process');
@@ -30,6 +37,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const readline = require('readline');
+const { chartSvg } = require('./chart');
 
 const root = path.join(__dirname, '..');
 
@@ -61,6 +69,7 @@ const config = {
   pad: Number(args.pad ?? 68),
   burst: Number(args.burst ?? 10),
   json: args.json || null,
+  chart: args.chart || null,
   build: !args['no-build'],
   verbose: Boolean(args.verbose),
   markdown: Boolean(args.markdown),
@@ -251,6 +260,7 @@ function machine() {
     nproc: cpus.length,
     cpu: cpus[0] ? cpus[0].model : 'unknown',
     node: process.version,
+    socketio: require('socket.io/package.json').version,
     os: `${os.type()} ${os.release()}`,
     loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
   };
@@ -473,12 +483,32 @@ function table(rows, unavailable) {
 
 // ---------------------------------------------------------------------------
 
+/** Writes `text` to `file`, creating its directory. */
+function writeOutput(file, text) {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+/** The summary rows as --json saves them and the chart reads them. */
+function savedRows(rows) {
+  return rows.map((r) => ({ scenario: r.scenario.name, n: r.n, variants: r.variants }));
+}
+
+async function writeChart(file, saved) {
+  writeOutput(file, await chartSvg(saved));
+  console.log(`chart: ${file}`);
+}
+
 async function main() {
   if (args['from-json']) {
-    // Re-render a saved run (e.g. as Markdown) without measuring again.
+    // Re-render a saved run (e.g. as Markdown, or its chart) without measuring again.
     const saved = JSON.parse(fs.readFileSync(args['from-json'], 'utf8'));
     config.ns = saved.config.ns;
-    console.log(table(summarize(saved.results, saved.config.variants), saved.unavailable));
+    const rows = summarize(saved.results, saved.config.variants);
+    console.log(table(rows, saved.unavailable));
+    if (config.chart) {
+      await writeChart(config.chart, { ...saved, rows: savedRows(rows) });
+    }
     return;
   }
   buildPrograms();
@@ -528,10 +558,9 @@ async function main() {
   console.log('\nserver us/frame: server process CPU (user+sys, getrusage) during the measured phase / frames the clients received;' +
     '\nframes/s: frames received / (last frame received - run command); vs send(): ratio to sio_sendloop;' +
     '\nother load: highest share of the machine\'s CPU used by other processes during a measured phase.');
-  if (config.json) {
-    fs.writeFileSync(config.json, JSON.stringify({ machine: info, config, unavailable, results, rows: rows.map((r) => ({
-      scenario: r.scenario.name, n: r.n, variants: r.variants })) }, null, 2));
-  }
+  const saved = { machine: info, config, unavailable, results, rows: savedRows(rows) };
+  if (config.json) writeOutput(config.json, JSON.stringify(saved, null, 2));
+  if (config.chart) await writeChart(config.chart, saved);
   // The send loop counts send() calls that would have blocked: the clients
   // fell behind and socket buffers filled, which changes what the server
   // does per frame. Say so rather than let it pass as a normal result.

@@ -1,7 +1,10 @@
 import { Adapter, SessionAwareAdapter } from "socket.io-adapter";
 
-/** Options of {@link createAdapter}; none yet. */
-export interface NativeAdapterOptions {}
+/**
+ * Options of {@link createAdapter}: none yet, so only an empty object (or no
+ * argument) is accepted.
+ */
+export type NativeAdapterOptions = Record<string, never>;
 
 /**
  * The value for socket.io's `adapter` option. Makes a {@link NativeAdapter}

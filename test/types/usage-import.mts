@@ -42,3 +42,5 @@ void ok;
 
 // @ts-expect-error the parser has no such export
 parser.encode;
+// @ts-expect-error createAdapter takes no options yet
+createAdapter({ batch: true });

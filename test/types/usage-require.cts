@@ -8,6 +8,10 @@ const options: sio.NativeAdapterOptions = {};
 const httpServer = http.createServer();
 const io = new Server(httpServer, { adapter: sio.createAdapter(options), parser: sio.parser });
 new Server(httpServer, { adapter: sio.createAdapter(), parser: parserModule });
+// @ts-expect-error createAdapter takes no options yet
+sio.createAdapter({ flushBudget: 1 });
+// @ts-expect-error options are an object
+sio.createAdapter(1);
 
 const adapter = io.of("/").adapter;
 if (adapter instanceof sio.NativeAdapter) {
