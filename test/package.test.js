@@ -141,12 +141,15 @@ test('the packed tarball installs and runs with no compiler, then falls back wit
     assert.notStrictEqual(found.status, 0, `${tool} is on the scratch PATH`);
   }
 
-  // npm pack runs prepack (prebuildify --napi --strip) with the full PATH.
+  // npm pack runs prepack (prebuildify --napi --strip --tag-libc) with the full PATH.
   const packed = runOk(process.execPath, [npm, 'pack', '--json', '--pack-destination', tmp], { cwd: root });
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
   const files = info.files.map((f) => f.path);
   const prebuilt = files.filter((f) => /^prebuilds\/linux-x64\/[^/]+\.node$/.test(f));
   assert.strictEqual(prebuilt.length, 1, `one linux-x64 prebuild in the tarball: ${files.join(', ')}`);
+  // Tagged glibc: on musl node-gyp-build must not pick it (it would fail to
+  // load there); it builds from source instead.
+  assert.match(prebuilt[0], /\.glibc\.node$/, 'the prebuild is tagged with its libc');
   for (const f of ['lib/index.js', 'lib/index.mjs', 'lib/index.d.ts', 'lib/parser.mjs', 'binding.gyp', 'scripts/sources.js', 'scripts/install-failed.js']) {
     assert.ok(files.includes(f), `${f} in the tarball`);
   }
