@@ -145,9 +145,12 @@ void JsonScanner::releaseLargeBuffers() {
 Status JsonScanner::parse(std::size_t begin, std::size_t length) {
   if (length > limits_.maxBytes) return Status::CannotDecide;
   simdjson::dom::parser& parser = impl_->parser;
-  if (parser.capacity() < length || parser.max_depth() != limits_.maxDepth) {
+  // simdjson refuses a document whose nesting reaches its max_depth; ours
+  // decides everything nested up to and including limits_.maxDepth.
+  const std::size_t simdjsonDepth = limits_.maxDepth + 1;
+  if (parser.capacity() < length || parser.max_depth() != simdjsonDepth) {
     const std::size_t capacity = length < 4096 ? 4096 : length;
-    if (parser.allocate(capacity, limits_.maxDepth) != simdjson::SUCCESS) {
+    if (parser.allocate(capacity, simdjsonDepth) != simdjson::SUCCESS) {
       return Status::CannotDecide;
     }
   }

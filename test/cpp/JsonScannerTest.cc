@@ -148,7 +148,18 @@ TEST(JsonScanner, DepthAndSizeLimits) {
   limits.maxBytes = 32;
   JsonScanner scanner(limits);
   EXPECT_EQ(scanner.validate("[[[1]]]", 3), Status::Ok);
+  // maxDepth itself is decided, one more level is not.
+  EXPECT_EQ(scanner.validate("[[[[1]]]]", 3), Status::Ok);
+  EXPECT_EQ(scanner.validate("[[[{\"a\":1}]]]", 3), Status::Ok);
   EXPECT_EQ(scanner.validate("[[[[[1]]]]]", 3), Status::CannotDecide);
+  EXPECT_EQ(scanner.validate("[[[[{\"a\":1}]]]]", 3), Status::CannotDecide);
+  limits.maxBytes = 1024;
+  JsonScanner roomy(limits);
+  PlaceholderList list;
+  EXPECT_EQ(roomy.findPlaceholders(R"([[[{"_placeholder":true,"num":0}]]])", list), Status::Ok);
+  EXPECT_EQ(list.size(), 1u);
+  EXPECT_EQ(roomy.findPlaceholders(R"([[[[{"_placeholder":true,"num":0}]]]])", list),
+            Status::CannotDecide);
   EXPECT_EQ(scanner.validate("[\"" + std::string(40, 'x') + "\"]", 3), Status::CannotDecide);
 }
 
