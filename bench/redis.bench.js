@@ -145,6 +145,7 @@ async function phase(nodes, loadgens, target, count) {
     seconds: (lastNs - Number(t0)) / 1e9,
     // Frames this package's native fan-out wrote on each node (null: not ours).
     native: stats1.map((st, i) => (st && st.fanout ? st.framesWritten - stats0[i].framesWritten : null)),
+    nativeWrites: stats1.map((st, i) => (st && st.fanout ? st.writes - stats0[i].writes : null)),
   };
 }
 
@@ -207,6 +208,9 @@ async function run(kind, redis, n) {
       cpu: m.cpuUs.map((us, i) => (us * 1000) / m.results[i].frames),
       loadgenNs: (loadgenUs * 1000) / mc.frames,
       nativeShare: m.native.map((f, i) => (f === null ? null : f / m.results[i].frames)),
+      framesPerWrite: m.native.map((f, i) => (f === null ? null : f / Math.max(1, m.nativeWrites[i]))),
+      // Frames per read() on the client side: how much the server's writes batched.
+      framesPerRead: m.results.map((r) => r.frames / Math.max(1, r.reads)),
       checks: mc,
     };
   } catch (err) {
@@ -260,9 +264,11 @@ async function main() {
           rec[kind].push(res);
           console.log(`N=${n} round ${r + 1} ${kind.padEnd(8)} ${fmtInt(res.fps)} frames/s, CPU ns/frame ` +
             `A ${res.cpu[0].toFixed(0)} B ${res.cpu[1].toFixed(0)} C ${res.cpu[2].toFixed(0)}, ` +
-            `loadgen ${res.loadgenNs.toFixed(0)}; ${res.checks.frames} frames checked` +
+            `loadgen ${res.loadgenNs.toFixed(0)}; ${res.checks.frames} frames checked; frames per client read ` +
+            res.framesPerRead.map((x) => x.toFixed(2)).join(' ') +
             (res.nativeShare[0] === null ? '' : `; written by the native fan-out: ` +
-              res.nativeShare.map((x, i) => `${NODES[i]} ${(100 * x).toFixed(0)}%`).join(' ')) + ` ${secs}`);
+              res.nativeShare.map((x, i) => `${NODES[i]} ${(100 * x).toFixed(0)}%`).join(' ') +
+              `, frames per write ${res.framesPerWrite.map((x) => x.toFixed(2)).join(' ')}`) + ` ${secs}`);
         }
       }
     }
