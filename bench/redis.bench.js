@@ -39,7 +39,7 @@ function arg(name, def) {
 }
 const config = {
   ns: String(arg('clients', '1000')).split(',').map(Number),
-  messages: Number(arg('messages', 2000)),
+  messages: Number(arg('messages', 1000)),
   rounds: Number(arg('rounds', 3)),
   pad: Number(arg('pad', 68)),
   burst: Number(arg('burst', 1)),
