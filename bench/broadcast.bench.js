@@ -32,12 +32,12 @@
  * bench/results/broadcast.svg.
  */
 
-const { spawn, execFileSync } = require('child_process');
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const readline = require('readline');
 const { chartSvg } = require('./chart');
+const { LineChild, killAll, killChildrenOnExit, hardFileLimit, fileLimitProblem } = require('./support/line-child');
 
 const root = path.join(__dirname, '..');
 
@@ -96,97 +96,12 @@ const scenarios = [
 // ---------------------------------------------------------------------------
 // Child processes: JSON lines on stdout, commands on stdin, all killed on exit.
 
-const children = new Set();
+killChildrenOnExit();
 
-class Child {
+class Child extends LineChild {
   constructor(name, cmd, argv) {
-    this.name = name;
-    this.proc = spawn(cmd, argv, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.lines = [];
-    this.waiters = [];
-    this.stderr = '';
-    this.exited = false;
-    children.add(this);
-    readline.createInterface({ input: this.proc.stdout }).on('line', (line) => {
-      let msg;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        msg = { event: 'text', text: line };
-      }
-      if (config.verbose) process.stderr.write(`[${this.name}] ${line}\n`);
-      this.lines.push(msg);
-      this.wake();
-    });
-    this.proc.stderr.on('data', (d) => {
-      this.stderr = (this.stderr + d).slice(-4000);
-      if (config.verbose) process.stderr.write(`[${this.name}] ${d}`);
-    });
-    this.proc.stdin.on('error', () => {}); // The child may exit first.
-    this.proc.on('exit', (code, signal) => {
-      this.exited = true;
-      this.exitInfo = { code, signal };
-      children.delete(this);
-      this.wake();
-    });
+    super(name, cmd, argv, { cwd: root, verbose: config.verbose });
   }
-
-  send(line) {
-    if (!this.exited) this.proc.stdin.write(`${line}\n`);
-  }
-
-  wake() {
-    for (const w of [...this.waiters]) w();
-  }
-
-  /** The next line with `event` (consumed), or an error after timeoutMs. */
-  next(event, timeoutMs) {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const i = this.lines.findIndex((m) => m.event === event);
-        if (i >= 0) {
-          done();
-          resolve(this.lines.splice(i, 1)[0]);
-        } else if (this.exited) {
-          done();
-          reject(new Error(`${this.name} exited (${JSON.stringify(this.exitInfo)}) while waiting for ` +
-            `"${event}": ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`${this.name}: no "${event}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
-      };
-      this.waiters.push(check);
-      check();
-    });
-  }
-
-  /** Asks the child to quit, then kills it if it has not exited in time. */
-  async stop(graceMs = 10000) {
-    if (this.exited) return;
-    this.send('quit');
-    this.proc.stdin.end();
-    const exited = new Promise((resolve) => this.proc.once('exit', resolve));
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
-function killAll() {
-  for (const c of children) c.proc.kill('SIGKILL');
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    killAll();
-    process.exit(130);
-  });
 }
 
 // ---------------------------------------------------------------------------
@@ -223,14 +138,6 @@ function nativeUnavailable() {
   return null;
 }
 
-function hardFileLimit() {
-  try {
-    return Number(execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim()) || Infinity;
-  } catch {
-    return Infinity;
-  }
-}
-
 // Node raises its own soft RLIMIT_NOFILE to the hard limit at startup, so a
 // server child only needs help when the hard limit itself is too low; then
 // (as root in CI) prlimit raises it for that child alone.
@@ -238,20 +145,6 @@ function serverCommand(argv, n) {
   const wanted = n + 256;
   if (hardFileLimit() >= wanted) return [process.execPath, argv];
   return ['prlimit', [`--nofile=${wanted}:${wanted}`, '--', process.execPath, ...argv]];
-}
-
-/** Why N clients cannot be run here (descriptor limits), or null. */
-function fileLimitProblem(n) {
-  const wanted = n + 256;
-  const hard = hardFileLimit();
-  if (hard >= wanted) return null;
-  try {
-    execFileSync('prlimit', [`--nofile=${wanted}:${wanted}`, '--', 'true'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `needs ${wanted} file descriptors per process; the hard limit is ${hard} and cannot be raised ` +
-      '(raising it needs CAP_SYS_RESOURCE; or start the benchmark with a higher ulimit -Hn)';
-  }
 }
 
 function machine() {

@@ -4,7 +4,8 @@
  * One socket.io server of a Redis cluster test, run in its own process with
  * `fork()`. Configuration comes as JSON in argv[2]:
  *   { name, redisUrl, adapter: 'ours' | 'official', client: 'redis' | 'ioredis',
- *     recovery: boolean }
+ *     recovery: boolean, parser: 'native' (this package's parser; default socket.io's),
+ *     greet: boolean (default true: each client gets a "hello" event on connection) }
  * It listens on a random loopback port, sends { ready, port } to the
  * parent, then runs the operations the parent sends ({ id, op, args }) and
  * answers { id, result } or { id, error }.
@@ -39,6 +40,9 @@ async function connectClient() {
 /** An inspector session while a CPU profile is recorded (benchmark diagnostics). */
 let profiler = null;
 
+/** Next sequence number of emitSeq(). */
+let seq = 0;
+
 /** Server-side events this node received: [event, ...args]. */
 const received = [];
 
@@ -50,6 +54,7 @@ async function main() {
     : require('../../lib').createRedisAdapter(client, adapterOpts);
   const httpServer = http.createServer();
   const serverOpts = { adapter };
+  if (config.parser === 'native') serverOpts.parser = require('../../lib').parser;
   if (config.recovery) {
     serverOpts.connectionStateRecovery = { maxDisconnectionDuration: 60000, skipMiddlewares: true };
   }
@@ -65,7 +70,7 @@ async function main() {
   const onConnection = (socket) => {
     socket.data.node = config.name;
     socket.data.name = socket.handshake.auth && socket.handshake.auth.name;
-    socket.emit('hello', { node: config.name, recovered: socket.recovered });
+    if (config.greet !== false) socket.emit('hello', { node: config.name, recovered: socket.recovered });
     socket.on('join', (room, cb) => {
       socket.join(room);
       if (typeof cb === 'function') cb();
@@ -99,6 +104,20 @@ async function main() {
     },
     async broadcastMany(args) {
       for (let i = 0; i < args.count; i++) target(args).emit(args.event, i, args.payload);
+      return true;
+    },
+    // Benchmark: `count` io.emit('m', { seq, pad }) with `burst` of them per
+    // event-loop turn; seq continues across calls, as sio_loadgen checks
+    // 0, 1, 2, ... Answers once the emits are started; the clients report
+    // when they have arrived.
+    async emitSeq(args) {
+      const pad = 'x'.repeat(args.pad);
+      let left = args.count;
+      const turn = () => {
+        for (let i = 0; i < args.burst && left > 0; i++, left--) io.emit('m', { seq: seq++, pad });
+        if (left > 0) setImmediate(turn);
+      };
+      setImmediate(turn);
       return true;
     },
     async broadcastAck(args) {
