@@ -451,7 +451,10 @@ async function main() {
   console.log('\nserver us/frame: server process CPU (user+sys, getrusage) during the measured phase / frames the clients received;' +
     '\nframes/s: frames received / (last frame received - run command); vs send(): ratio to sio_sendloop;' +
     '\nother load: highest share of the machine\'s CPU used by other processes during a measured phase.');
-  const saved = { machine: info, config, unavailable, results, rows: savedRows(rows) };
+  // The saved run names the programs' directory relative to the project, so
+  // it says nothing about the machine's own layout.
+  const savedConfig = { ...config, binDir: path.relative(root, config.binDir) || '.' };
+  const saved = { machine: info, config: savedConfig, unavailable, results, rows: savedRows(rows) };
   if (config.json) writeOutput(config.json, JSON.stringify(saved, null, 2));
   if (config.chart) await writeChart(config.chart, saved);
   // The send loop counts send() calls that would have blocked: the clients
