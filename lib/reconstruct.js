@@ -113,6 +113,8 @@ function placeholderBound(text) {
  * @param {number} bound
  */
 function reconstructBounded(root, buffers, bound) {
+  // The array and object branches repeat the per-item step on purpose: a
+  // shared helper would cost a call per node on the decode path.
   // The queue is reused between calls (reconstruction runs no user code) and
   // emptied afterwards so that it keeps nothing alive.
   const queue = boundedQueue;

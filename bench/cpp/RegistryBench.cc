@@ -65,26 +65,29 @@ void BM_JoinLeaveChurn(benchmark::State& state) {
 }
 BENCHMARK(BM_JoinLeaveChurn);
 
-// A random member of a 10k room leaves and joins again (moving to the end),
-// so tombstones build up and the room compacts periodically.
-void BM_JoinLeaveChurnLargeRoom(benchmark::State& state) {
-  constexpr std::uint32_t kSockets = 10000;
-  constexpr std::uint32_t kRoom = kSockets;
+// A random member of a room of `members` leaves and joins again (moving to
+// the end), drawn from a fixed sequence seeded with `seed`.
+void leaveRejoin(benchmark::State& state, std::uint32_t members, std::uint32_t seed) {
+  const std::uint32_t room = members;
   RoomRegistry registry;
-  ownRooms(registry, kSockets);
-  for (std::uint32_t s = 0; s < kSockets; ++s) join(registry, s, kRoom);
-  std::mt19937 rng(2);
+  ownRooms(registry, members);
+  for (std::uint32_t s = 0; s < members; ++s) join(registry, s, room);
+  std::mt19937 rng(seed);
   Ids picks(1 << 16);
-  for (auto& p : picks) p = rng() % kSockets;
+  for (auto& p : picks) p = rng() % members;
   std::size_t i = 0;
   for (auto _ : state) {
     const std::uint32_t s = picks[i++ & (picks.size() - 1)];
     std::uint32_t flags = 0;
-    benchmark::DoNotOptimize(registry.del(s, kRoom));
-    benchmark::DoNotOptimize(registry.add(s, kRoom, &flags));
+    benchmark::DoNotOptimize(registry.del(s, room));
+    benchmark::DoNotOptimize(registry.add(s, room, &flags));
   }
   perOp(state, 2);
 }
+
+// A member of a 10k room leaves and rejoins, so tombstones build up and the
+// room compacts periodically.
+void BM_JoinLeaveChurnLargeRoom(benchmark::State& state) { leaveRejoin(state, 10000, 2); }
 BENCHMARK(BM_JoinLeaveChurnLargeRoom);
 
 // A member of a room of state.range(0) members leaves and rejoins (moving to
@@ -92,22 +95,7 @@ BENCHMARK(BM_JoinLeaveChurnLargeRoom);
 // find the member with a scan and close the gap with a memmove; larger ones
 // use their index, so the cost per operation stops growing with the size.
 void BM_LeaveRejoinBySize(benchmark::State& state) {
-  const auto kMembers = static_cast<std::uint32_t>(state.range(0));
-  const std::uint32_t kRoom = kMembers;
-  RoomRegistry registry;
-  ownRooms(registry, kMembers);
-  for (std::uint32_t s = 0; s < kMembers; ++s) join(registry, s, kRoom);
-  std::mt19937 rng(6);
-  Ids picks(1 << 16);
-  for (auto& p : picks) p = rng() % kMembers;
-  std::size_t i = 0;
-  for (auto _ : state) {
-    const std::uint32_t s = picks[i++ & (picks.size() - 1)];
-    std::uint32_t flags = 0;
-    benchmark::DoNotOptimize(registry.del(s, kRoom));
-    benchmark::DoNotOptimize(registry.add(s, kRoom, &flags));
-  }
-  perOp(state, 2);
+  leaveRejoin(state, static_cast<std::uint32_t>(state.range(0)), 6);
 }
 BENCHMARK(BM_LeaveRejoinBySize)->ArgName("members")->Arg(50)->Arg(500)->Arg(800)->Arg(2000);
 

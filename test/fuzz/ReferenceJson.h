@@ -158,18 +158,22 @@ class ReferenceJson {
       std::size_t child = 0;
       if (!value(depth, child)) return false;
       nodes_[out].children.push_back(child);
-      skipSpace();
-      if (pos_ >= text_.size()) return false;
-      if (text_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (text_[pos_] == ']') {
-        ++pos_;
-        return true;
-      }
-      return false;
+      bool closed = false;
+      if (!nextMember(']', closed)) return false;
+      if (closed) return true;
     }
+  }
+
+  // After a container's member: a comma (another member follows) or the
+  // closing bracket (`closed`); anything else is a syntax error.
+  bool nextMember(char close, bool& closed) {
+    skipSpace();
+    if (pos_ >= text_.size()) return false;
+    const char c = text_[pos_];
+    if (c != ',' && c != close) return false;
+    ++pos_;
+    closed = c == close;
+    return true;
   }
 
   bool object(std::size_t depth, std::size_t& out) {
@@ -193,17 +197,9 @@ class ReferenceJson {
       if (!value(depth, child)) return false;
       nodes_[out].keys.push_back(std::move(key));
       nodes_[out].children.push_back(child);
-      skipSpace();
-      if (pos_ >= text_.size()) return false;
-      if (text_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (text_[pos_] == '}') {
-        ++pos_;
-        return true;
-      }
-      return false;
+      bool closed = false;
+      if (!nextMember('}', closed)) return false;
+      if (closed) return true;
     }
   }
 
