@@ -67,6 +67,13 @@ class ConnectionRegistry {
     this.refused = Object.create(null);
     this.registered = 0;
     this.unregistered = 0;
+    /** Whether a nextTick callback that starts the fan-out's next tick is queued. */
+    this.tickQueued = false;
+    /** @private */
+    this.onTick = () => {
+      this.tickQueued = false;
+      fanout.nextTick();
+    };
     fanout.onRemainder((ids, buffers) => this.onRemainder(ids, buffers));
     const budget = Number(process.env.SOCKET_IO_NATIVE_FLUSH_BUDGET ?? FLUSH_BUDGET);
     if (typeof fanout.flushBudget === 'function' && Number.isFinite(budget) && budget >= 0) {
@@ -114,6 +121,21 @@ class ConnectionRegistry {
       return -1;
     }
     return this.register(conn, id).id;
+  }
+
+  /**
+   * Called before each native broadcast. socket.io's websocket transport is
+   * not writable from a write until ws calls back, which Node does from the
+   * nextTick queue when the kernel took the write whole; a volatile packet in
+   * between is dropped. The fan-out mirrors that with ticks: the first
+   * broadcast of a tick queues a nextTick callback that starts the next one,
+   * so a volatile broadcast is dropped for a connection that had frames
+   * corked in the same tick, and only then (docs/fanout.md, "volatile").
+   */
+  beforeBroadcast() {
+    if (this.tickQueued) return;
+    this.tickQueued = true;
+    process.nextTick(this.onTick);
   }
 
   /**

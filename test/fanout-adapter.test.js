@@ -83,6 +83,85 @@ same('volatile broadcasts are dropped as socket.io drops them', {}, async (ctx) 
   for (const got of outcome) assert.deepStrictEqual(got, [['v', 1], ['v', 3]]);
 });
 
+same('volatile broadcasts from timers due at once all arrive, as in stock', {}, async (ctx) => {
+  const cs = [];
+  for (let i = 0; i < 6; i++) cs.push(await ctx.connected('/', {}, { transports: ['websocket'] }));
+  await ctx.barrier(cs);
+  // Node runs the nextTick queue between timer callbacks, and socket.io's
+  // transport is writable again after it: each timer's packet goes out.
+  await new Promise((resolve) => {
+    for (let k = 0; k < 10; k++) setTimeout(() => ctx.io.volatile.emit('v', k), 5);
+    setTimeout(resolve, 5);
+  });
+  await ctx.barrier(cs);
+  return cs.map((c) => ctx.got(c));
+}, (outcome) => {
+  for (const got of outcome) assert.deepStrictEqual(got, Array.from({ length: 10 }, (_, k) => ['v', k]));
+});
+
+same('volatile packets around nextTick, microtasks, immediates and room broadcasts drop as in stock', {}, async (ctx) => {
+  ctx.io.on('connection', (socket) => socket.join(`r${socket.handshake.auth.i % 2}`));
+  const cs = [];
+  for (let i = 0; i < 6; i++) cs.push(await ctx.connected('/', {}, { transports: ['websocket'] }));
+  await ctx.barrier(cs);
+  const steps = [
+    () => {
+      ctx.io.volatile.emit('a', 1);
+      process.nextTick(() => ctx.io.volatile.emit('a', 2));
+    },
+    () => {
+      process.nextTick(() => ctx.io.volatile.emit('b', 1));
+      ctx.io.emit('b', 2);
+      process.nextTick(() => ctx.io.volatile.emit('b', 3));
+    },
+    () => {
+      ctx.io.volatile.emit('c', 1);
+      queueMicrotask(() => ctx.io.volatile.emit('c', 2));
+      Promise.resolve().then(() => ctx.io.volatile.emit('c', 3));
+    },
+    () => {
+      ctx.io.to('r0').emit('d', 1);
+      ctx.io.volatile.emit('d', 2);
+      ctx.io.to('r1').volatile.emit('d', 3);
+      ctx.io.except('r0').volatile.emit('d', 4);
+    },
+    () => {
+      ctx.io.volatile.emit('e', 1);
+      setImmediate(() => ctx.io.volatile.emit('e', 2));
+    },
+  ];
+  for (const step of steps) {
+    await new Promise((resolve) => setTimeout(() => {
+      step();
+      setTimeout(resolve, 20);
+    }, 1));
+    await ctx.barrier(cs);
+  }
+  return cs.map((c) => ctx.got(c));
+});
+
+same('volatile relays from client handlers reach every other client, as in stock', {}, async (ctx) => {
+  ctx.io.on('connection', (socket) => {
+    socket.on('say', (n, done) => {
+      socket.volatile.broadcast.emit('heard', socket.handshake.auth.i, n);
+      done();
+    });
+  });
+  const cs = [];
+  for (let i = 0; i < 6; i++) cs.push(await ctx.connected('/', {}, { transports: ['websocket'] }));
+  await ctx.barrier(cs);
+  // One message per client per round, so no client's messages share a read.
+  for (let round = 0; round < 20; round++) {
+    await Promise.all(cs.map((c) => c.timeout(5000).emitWithAck('say', round)));
+  }
+  await ctx.barrier(cs);
+  // Which sender's relay a client hears first in a round is a race of
+  // independent connections; what arrives is not.
+  return cs.map((c) => ctx.got(c).map((e) => `${e[1]}:${e[2]}`).sort());
+}, (outcome) => {
+  for (const heard of outcome) assert.strictEqual(heard.length, 5 * 20);
+});
+
 same('direct emits, acks of broadcastWithAck and broadcasts interleave as in stock', {}, async (ctx) => {
   ctx.io.on('connection', (socket) => socket.on('ask', (n, cb) => cb(n)));
   const cs = [];

@@ -309,8 +309,8 @@ bool isBytes(const Napi::Value& value) {
 // carries "4" + packet. attachments: Buffers sent as binary frames right
 // after it. ids[0..n): recipients. out receives, in order, the ids that need
 // the standard path (busy or not registered); the return value is how many.
-// volatile: drop it for recipients that already have frames corked (see
-// FanOut::enqueue).
+// volatile: drop it for recipients that had frames corked in this tick (see
+// FanOut::enqueue and nextTick()).
 Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   FanoutInstance* self = instanceOf(info);
@@ -399,6 +399,14 @@ Napi::Value OnRemainder(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// nextTick(): the nextTick queue ran since the last broadcasts (JS calls it
+// from a process.nextTick callback queued by the first broadcast of a tick),
+// so a volatile broadcast is no longer dropped for their recipients.
+Napi::Value NextTick(const Napi::CallbackInfo& info) {
+  instanceOf(info)->fanout().nextTick();
+  return info.Env().Undefined();
+}
+
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const FanOut& fanout = instanceOf(info)->fanout();
@@ -445,6 +453,7 @@ void InitFanout(Napi::Env env, Napi::Object exports) {
   add("flush", Flush);
   add("onRemainder", OnRemainder);
   add("flushBudget", FlushBudget);
+  add("nextTick", NextTick);
   add("stats", Stats);
 }
 

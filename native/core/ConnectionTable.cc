@@ -53,6 +53,7 @@ Status ConnectionTable::add(int fd, std::uint32_t& id) noexcept {
   connection.id = makeId(slot, connection.generation);
   connection.busy = false;
   connection.dirty = false;
+  connection.corkedTick = 0;
   connection.queue.clear();
   ++live_;
   id = connection.id;

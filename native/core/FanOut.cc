@@ -42,10 +42,11 @@ std::size_t FanOut::enqueue(std::span<const FrameRef> frames, std::span<const st
       out[handed++] = id;
       continue;
     }
-    if (isVolatile && connection->dirty) {
+    if (isVolatile && connection->corkedTick == tick_) {
       ++stats_.droppedVolatile;
       continue;
     }
+    connection->corkedTick = tick_;
     // The queue has no cap: what one turn broadcasts is what the standard
     // path would have buffered in JS for this connection anyway, and an early
     // flush here could hand a remainder to JS after this recipient's frame had

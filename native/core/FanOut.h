@@ -47,7 +47,7 @@ class FanOut {
     std::uint64_t handedBack = 0;       // queues handed to JS unwritten by handBack()
     std::uint64_t framesHanded = 0;     // frame deliveries (whole or tail) in remainders
     std::uint64_t bytesHanded = 0;      // bytes in remainders
-    std::uint64_t droppedVolatile = 0;  // volatile deliveries dropped: frames already corked
+    std::uint64_t droppedVolatile = 0;  // volatile deliveries dropped: frames corked this tick
     std::uint64_t deferredFlushes = 0;  // flushes that left connections for the next one (budget)
   };
 
@@ -76,11 +76,13 @@ class FanOut {
   // order and returns how many there are.
   //
   // A volatile broadcast is dropped (neither queued nor handed) for a
-  // recipient that already has frames corked in this iteration: socket.io
-  // writes each packet at once, and its websocket transport is not writable
-  // again until ws calls back, which is never within the same turn, so it
-  // drops a volatile packet that follows another one to the same client in a
-  // turn. Busy recipients are handed as usual; JS applies socket.io's check.
+  // recipient that already had frames corked in the current tick (see
+  // nextTick()): socket.io writes each packet at once, and its websocket
+  // transport is not writable again until ws calls back, which Node does
+  // from the nextTick queue after a write the kernel took whole, so it drops
+  // a volatile packet that follows another one to the same client before
+  // that queue ran. Busy recipients are handed as usual; JS applies
+  // socket.io's check.
   std::size_t enqueue(std::span<const FrameRef> frames, std::span<const std::uint32_t> ids,
                       std::uint32_t* out, bool isVolatile = false) noexcept;
 
@@ -110,6 +112,11 @@ class FanOut {
   // there were frames.
   bool handBack(std::uint32_t id, Remainder& remainder) noexcept;
 
+  // Starts a new tick: the caller's nextTick queue ran since the broadcasts
+  // before it, so socket.io's transports they wrote to are writable again,
+  // and a volatile broadcast is queued for every idle recipient.
+  void nextTick() noexcept { ++tick_; }
+
   // Drops every corked frame without writing it (benchmarks, teardown).
   void discardPending() noexcept;
 
@@ -121,6 +128,9 @@ class FanOut {
 
   ConnectionTable table_;
   std::vector<std::uint32_t> dirty_;
+  // Starts at 1, so a connection that was never corked for (corkedTick 0)
+  // never counts as corked in the current tick.
+  std::uint64_t tick_ = 1;
   Stats stats_;
 };
 

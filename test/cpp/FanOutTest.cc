@@ -442,10 +442,35 @@ TEST(FanOut, VolatileIsDroppedBehindFramesCorkedThisIteration) {
   fanout.flush(remainders);
   EXPECT_EQ(a.drain(), bytesOf(first));
   EXPECT_EQ(b.drain(), bytesOf(second));
-  // A new iteration: nothing corked, so a volatile broadcast is queued.
+  // Flushed, but in the same tick: still dropped (socket.io's write of this
+  // tick has not called back yet either).
+  EXPECT_EQ(fanout.enqueue({&second, 1}, onlyA, out, true), 0u);
+  EXPECT_EQ(fanout.stats().droppedVolatile, 2u);
+  // A new tick: a volatile broadcast is queued.
+  fanout.nextTick();
   EXPECT_EQ(fanout.enqueue({&second, 1}, onlyA, out, true), 0u);
   fanout.flush(remainders);
   EXPECT_EQ(a.drain(), bytesOf(second));
+}
+
+TEST(FanOut, VolatileIsQueuedBehindFramesOfAnEarlierTickStillCorked) {
+  // A budgeted flush can leave frames of an earlier tick corked: socket.io
+  // would have written those at once and be writable again by now.
+  FanOut fanout;
+  Pair a;
+  std::uint32_t ida = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  const FrameRef first = textFrame("42[\"m\",1]");
+  const FrameRef second = textFrame("42[\"v\",2]");
+  std::uint32_t onlyA[] = {ida};
+  std::uint32_t out[1];
+  EXPECT_EQ(fanout.enqueue({&first, 1}, onlyA, out), 0u);
+  fanout.nextTick();
+  EXPECT_EQ(fanout.enqueue({&second, 1}, onlyA, out, true), 0u);
+  EXPECT_EQ(fanout.stats().droppedVolatile, 0u);
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_EQ(a.drain(), bytesOf(first) + bytesOf(second));
 }
 
 TEST(FanOut, BudgetedFlushWritesOldestFirstAndKeepsTheRestInOrder) {
