@@ -75,8 +75,14 @@ export interface FanoutStats {
   /** Connections registered and unregistered since start. */
   registered: number;
   unregistered: number;
-  /** Connections that keep the standard path, by reason (tls, deflate, base64, no descriptor, register-failed). */
+  /**
+   * Connections that keep the standard path, by reason (tls, deflate, base64, no descriptor, register-failed;
+   * descriptor-reserve and descriptor-limit: the process was short of file descriptors, and a later broadcast
+   * registers them once descriptors are free).
+   */
   refused: Record<string, number>;
+  /** The soft open-files limit (-1: unlimited) and the descriptors registrations keep free under it. */
+  descriptorReserve: { softLimit: number; reserve: number } | null;
 }
 
 /** {@link NativeAdapter} with SessionAwareAdapter's connection state recovery. */

@@ -16,5 +16,12 @@ export declare class ConnectionRegistry {
     registered: number;
     unregistered: number;
     refused: Record<string, number>;
+    descriptorReserve: { softLimit: number; reserve: number } | null;
   };
 }
+
+/**
+ * Parses a SOCKET_IO_NATIVE_FD_RESERVE value: a count ("256") or a share of the soft open-files limit
+ * ("10%", in hundredths of a percent); undefined when unset or empty, null when invalid.
+ */
+export declare function parseDescriptorReserve(text: string | undefined): number | { share: number } | undefined | null;

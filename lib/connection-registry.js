@@ -17,6 +17,45 @@ const FLUSH_BUDGET = 1000;
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * How long registrations stop after the process ran short of descriptors
+ * before one is tried again (milliseconds). Being short is a property of the
+ * whole process, so one refused duplicate stands for every connection: while
+ * it lasts, connections keep the standard path without a system call, and
+ * afterwards at most one failing dup per period (or per unregistration, which
+ * frees one) finds out whether it still is.
+ */
+const SHORT_RETRY_MS = 1000;
+
+/**
+ * byConn's mark for a connection refused because the process was short of
+ * descriptors: it keeps the standard path, and a later broadcast registers
+ * it once descriptors are free again.
+ */
+const WAITING = Object.freeze({ waiting: true });
+
+/** Whether the one warning about descriptors was emitted (once per process). */
+let warnedShort = false;
+/** Whether the one warning about SOCKET_IO_NATIVE_FD_RESERVE was emitted. */
+let warnedSetting = false;
+
+/**
+ * Parses SOCKET_IO_NATIVE_FD_RESERVE: a count of descriptors ("256") or a
+ * share of the soft open-files limit ("10%", "2.5%"), strictly. undefined:
+ * unset or empty (the default: 10% of the soft limit, at least 64); null:
+ * not a valid setting.
+ *
+ * @param {string | undefined} text
+ * @returns {number | { share: number } | undefined | null} count, or share in hundredths of a percent
+ */
+function parseDescriptorReserve(text) {
+  if (text === undefined || text === '') return undefined;
+  if (/^[0-9]{1,9}$/.test(text)) return Number(text);
+  const match = /^([0-9]{1,3}(?:\.[0-9]{1,2})?)%$/.exec(text);
+  if (match !== null && Number(match[1]) <= 100) return { share: Math.round(Number(match[1]) * 100) };
+  return null;
+}
+
+/**
  * One engine.io connection registered with the native fan-out.
  * @typedef {object} ConnectionEntry
  * @property {number} id the fan-out's connection id
@@ -75,6 +114,29 @@ class ConnectionRegistry {
       fanout.nextTick();
     };
     fanout.onRemainder((ids, buffers) => this.onRemainder(ids, buffers));
+    /**
+     * Whether registrations are on hold because the process is short of
+     * descriptors ('descriptor-reserve' or 'descriptor-limit', the reason of
+     * the refusal that put them on hold), or null.
+     * @type {string | null}
+     */
+    this.short = null;
+    /** @private */
+    this.shortTimer = null;
+    if (typeof fanout.descriptorReserve === 'function') {
+      const text = process.env.SOCKET_IO_NATIVE_FD_RESERVE;
+      const setting = parseDescriptorReserve(text);
+      if (setting === null) {
+        debug('SOCKET_IO_NATIVE_FD_RESERVE=%j is not a count or a percentage; using the default', text);
+        if (!warnedSetting) {
+          warnedSetting = true;
+          process.emitWarning(`socket.io-native: SOCKET_IO_NATIVE_FD_RESERVE=${JSON.stringify(text)} is neither ` +
+            'a number of descriptors ("256") nor a share of the open-files limit ("10%"); the default ' +
+            '(10%, at least 64) applies', { code: 'SOCKET_IO_NATIVE_FD_RESERVE_INVALID' });
+        }
+      }
+      fanout.descriptorReserve(setting === undefined || setting === null ? null : setting);
+    }
     const budget = Number(process.env.SOCKET_IO_NATIVE_FLUSH_BUDGET ?? FLUSH_BUDGET);
     if (typeof fanout.flushBudget === 'function' && Number.isFinite(budget) && budget >= 0) {
       fanout.flushBudget(budget);
@@ -92,9 +154,15 @@ class ConnectionRegistry {
     const entry = this.byConn.get(conn);
     if (entry !== undefined) {
       if (entry === null) return -1;
-      if (entry.transport === conn.transport) return entry.id;
-      // engine.io moved the connection to another transport.
-      this.unregister(entry);
+      if (entry === WAITING) {
+        // Refused for lack of descriptors: tried again once they may be free.
+        if (this.short !== null) return -1;
+      } else if (entry.transport === conn.transport) {
+        return entry.id;
+      } else {
+        // engine.io moved the connection to another transport.
+        this.unregister(entry);
+      }
     }
     if (conn == null || conn.readyState !== 'open') return -1;
     const { fd, reason } = descriptorOfEngineSocket(conn);
@@ -106,21 +174,78 @@ class ConnectionRegistry {
       }
       return -1;
     }
+    if (this.short !== null) return this.wait(conn, entry, this.short);
     let id;
     try {
       id = this.fanout.register(fd);
     } catch (err) {
-      // The addon could not take the connection: no descriptor left to
-      // duplicate (EMFILE: a registration holds a second descriptor per
-      // connection), or its table is full. The broadcast must not fail for
-      // that: this connection keeps socket.io's own path for good (trying
-      // again on every broadcast would cost a failing dup per recipient).
+      // A registration holds a second descriptor per connection. When it
+      // would take descriptors kept free for the application (the reserve),
+      // or there is none left at all (EMFILE), the connection keeps
+      // socket.io's own path for now, and so does every other connection
+      // until descriptors may be free again (see SHORT_RETRY_MS).
+      const code = err && err.code;
+      if (code === 'ERR_SOCKET_IO_NATIVE_FD_RESERVE' || code === 'ERR_SOCKET_IO_NATIVE_FD_LIMIT') {
+        this.holdRegistrations(code === 'ERR_SOCKET_IO_NATIVE_FD_RESERVE' ? 'descriptor-reserve' : 'descriptor-limit');
+        return this.wait(conn, entry, this.short);
+      }
+      // Anything else (the table is full, the socket is not what it seemed)
+      // is final for this connection: the broadcast must not fail for it.
       this.refused['register-failed'] = (this.refused['register-failed'] || 0) + 1;
       this.byConn.set(conn, null);
       debug('connection %s not registered: %s', conn.id, err && err.message);
       return -1;
     }
     return this.register(conn, id).id;
+  }
+
+  /**
+   * Keeps a connection on the standard path while the process is short of
+   * descriptors, counting it once per connection.
+   *
+   * @private
+   * @param {any} conn
+   * @param {ConnectionEntry | null | typeof WAITING | undefined} previous its mark before
+   * @param {string} reason
+   * @returns {-1}
+   */
+  wait(conn, previous, reason) {
+    if (previous !== WAITING) {
+      this.refused[reason] = (this.refused[reason] || 0) + 1;
+      this.byConn.set(conn, WAITING);
+    }
+    return -1;
+  }
+
+  /**
+   * Stops registrations for SHORT_RETRY_MS (or until a registered connection
+   * frees its descriptor) and warns once per process.
+   *
+   * @private
+   * @param {string} reason 'descriptor-reserve' or 'descriptor-limit'
+   */
+  holdRegistrations(reason) {
+    this.short = reason;
+    if (this.shortTimer === null) {
+      this.shortTimer = setTimeout(() => {
+        this.shortTimer = null;
+        this.short = null;
+      }, SHORT_RETRY_MS);
+      this.shortTimer.unref();
+    }
+    const limits = typeof this.fanout.descriptorReserve === 'function' ? this.fanout.descriptorReserve() : null;
+    const soft = limits === null || limits.softLimit < 0 ? 'unknown' : String(limits.softLimit);
+    const kept = limits === null ? 0 : limits.reserve;
+    debug('registrations on hold (%s): soft open-files limit %s, %d descriptors kept free', reason, soft, kept);
+    if (warnedShort) return;
+    warnedShort = true;
+    const why = reason === 'descriptor-reserve'
+      ? `registering connections would take the ${kept} descriptors kept free for the application under the ` +
+        `soft open-files limit (${soft})`
+      : `no descriptor is left under the soft open-files limit (${soft})`;
+    process.emitWarning(`socket.io-native: ${why}; new connections take socket.io's standard path (one descriptor ` +
+      'each instead of two) until descriptors are free. Raise the limit (ulimit -n, LimitNOFILE=) to twice the ' +
+      'clients plus the reserve, or set SOCKET_IO_NATIVE_FD_RESERVE', { code: 'SOCKET_IO_NATIVE_FD_RESERVE' });
   }
 
   /**
@@ -150,13 +275,21 @@ class ConnectionRegistry {
     return entry !== undefined && entry.rawPending > 0;
   }
 
-  /** @returns {{ connections: number, registered: number, unregistered: number, refused: Record<string, number> }} */
+  /**
+   * `descriptorReserve`: the soft open-files limit (-1: unlimited) and how
+   * many descriptors registrations keep free under it; null without the
+   * addon's support.
+   *
+   * @returns {{ connections: number, registered: number, unregistered: number, refused: Record<string, number>,
+   *   descriptorReserve: { softLimit: number, reserve: number } | null }}
+   */
   counts() {
     return {
       connections: this.byId.size,
       registered: this.registered,
       unregistered: this.unregistered,
       refused: { ...this.refused },
+      descriptorReserve: typeof this.fanout.descriptorReserve === 'function' ? this.fanout.descriptorReserve() : null,
     };
   }
 
@@ -230,6 +363,9 @@ class ConnectionRegistry {
     entry.raw.off('close', entry.onGone);
     // Frames still corked are dropped: the connection is going away.
     this.fanout.unregister(entry.id);
+    // Its duplicate is closed: a connection waiting for a descriptor may
+    // find one now.
+    this.short = null;
     debug('connection %d unregistered', entry.id);
   }
 
@@ -288,4 +424,4 @@ class ConnectionRegistry {
   }
 }
 
-module.exports = { ConnectionRegistry };
+module.exports = { ConnectionRegistry, parseDescriptorReserve };

@@ -396,3 +396,45 @@ test('argument checks', { skip }, () => {
   assert.strictEqual(fanout.flushNow(123456), undefined);
   assert.strictEqual(typeof fanout.stats().writes, 'number');
 });
+
+test('SOCKET_IO_NATIVE_FD_RESERVE is parsed strictly', () => {
+  const { parseDescriptorReserve } = require('../lib/connection-registry');
+  assert.strictEqual(parseDescriptorReserve(undefined), undefined);
+  assert.strictEqual(parseDescriptorReserve(''), undefined);
+  assert.strictEqual(parseDescriptorReserve('0'), 0);
+  assert.strictEqual(parseDescriptorReserve('256'), 256);
+  assert.deepStrictEqual(parseDescriptorReserve('10%'), { share: 1000 });
+  assert.deepStrictEqual(parseDescriptorReserve('2.5%'), { share: 250 });
+  assert.deepStrictEqual(parseDescriptorReserve('100%'), { share: 10000 });
+  for (const bad of ['-1', ' 64', '64 ', '1e3', '0x40', '64k', '101%', '10.%', '%', '10 %', '3.125%', 'ten']) {
+    assert.strictEqual(parseDescriptorReserve(bad), null, bad);
+  }
+});
+
+test('the descriptor reserve is set from SOCKET_IO_NATIVE_FD_RESERVE, and garbage warns once', { skip }, () => {
+  const { execFileSync } = require('node:child_process');
+  // A fresh process per setting: the registry reads it once, at start.
+  const code = `
+    const { ConnectionRegistry } = require(${JSON.stringify(require.resolve('../lib/connection-registry'))});
+    const { fanout } = require(${JSON.stringify(require.resolve('../lib/binding'))}).addon;
+    const warnings = [];
+    process.on('warning', (w) => warnings.push(w.code));
+    new ConnectionRegistry(fanout);
+    new ConnectionRegistry(fanout);
+    setImmediate(() => console.log(JSON.stringify({ reserve: fanout.descriptorReserve(), warnings })));
+  `;
+  const run = (setting) => JSON.parse(execFileSync(process.execPath, ['-e', code], {
+    env: { ...process.env, SOCKET_IO_NATIVE_FD_RESERVE: setting },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }));
+  const limit = fanout.descriptorReserve().softLimit;
+  const share = (perTenThousand, min) => (limit < 0 ? 0 : Math.min(limit, Math.max(min, Math.ceil(limit * perTenThousand / 10000))));
+  assert.deepStrictEqual(run('100'), { reserve: { softLimit: limit, reserve: limit < 0 ? 0 : Math.min(100, limit) }, warnings: [] });
+  assert.deepStrictEqual(run('5%'), { reserve: { softLimit: limit, reserve: share(500, 0) }, warnings: [] });
+  assert.deepStrictEqual(run(''), { reserve: { softLimit: limit, reserve: share(1000, 64) }, warnings: [] });
+  assert.deepStrictEqual(run('lots'), {
+    reserve: { softLimit: limit, reserve: share(1000, 64) },
+    warnings: ['SOCKET_IO_NATIVE_FD_RESERVE_INVALID'],
+  });
+});

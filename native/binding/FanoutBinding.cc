@@ -435,6 +435,36 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// descriptorReserve([count | { share }]) -> { softLimit, reserve }. Sets (when
+// given) how many descriptors registrations keep free for the application: a
+// count, or a share of the soft limit in hundredths of a percent; null
+// restores the default (10%, at least 64). Returns the soft limit read just
+// now (-1: unlimited) and the reserve under it.
+Napi::Value DescriptorReserveOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  DescriptorReserve& reserve = instanceOf(info)->fanout().reserve();
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (info[0].IsNull()) {
+      reserve.useDefault();
+    } else if (info[0].IsNumber() && info[0].As<Napi::Number>().DoubleValue() >= 0) {
+      reserve.useCount(static_cast<std::uint64_t>(info[0].As<Napi::Number>().DoubleValue()));
+    } else if (info[0].IsObject() && info[0].As<Napi::Object>().Get("share").IsNumber() &&
+               info[0].As<Napi::Object>().Get("share").As<Napi::Number>().DoubleValue() >= 0) {
+      reserve.useShare(info[0].As<Napi::Object>().Get("share").As<Napi::Number>().Uint32Value());
+    } else {
+      throwTypeError(env, "descriptorReserve(reserve): a count >= 0, { share } or null");
+      return env.Undefined();
+    }
+  } else {
+    reserve.refresh();
+  }
+  Napi::Object out = Napi::Object::New(env);
+  const std::uint64_t limit = reserve.softLimit();
+  out.Set("softLimit", Napi::Number::New(env, limit == UINT64_MAX ? -1.0 : static_cast<double>(limit)));
+  out.Set("reserve", Napi::Number::New(env, static_cast<double>(reserve.reserve())));
+  return out;
+}
+
 void InitFanout(Napi::Env env, Napi::Object exports) {
   auto* self = new FanoutInstance(env);
   if (!self->start()) {
@@ -455,6 +485,7 @@ void InitFanout(Napi::Env env, Napi::Object exports) {
   add("flushBudget", FlushBudget);
   add("nextTick", NextTick);
   add("stats", Stats);
+  add("descriptorReserve", DescriptorReserveOf);
 }
 
 }  // namespace

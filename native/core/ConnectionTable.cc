@@ -47,6 +47,11 @@ Status ConnectionTable::add(int fd, std::uint32_t& id) noexcept {
     free_.push_front(slot);
     return error == EMFILE || error == ENFILE ? Status::DescriptorLimit : Status::BadDescriptor;
   }
+  if (!reserve_.admits(copy)) {
+    ::close(copy);
+    free_.push_front(slot);
+    return Status::DescriptorReserve;
+  }
 
   Connection& connection = slots_[slot];
   connection.fd = copy;

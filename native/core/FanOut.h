@@ -69,6 +69,8 @@ class FanOut {
   Status add(int fd, std::uint32_t& id) noexcept { return table_.add(fd, id); }
   Status remove(std::uint32_t id) noexcept { return table_.remove(id); }
   std::size_t size() const noexcept { return table_.size(); }
+  // The descriptors add() keeps free for the application.
+  DescriptorReserve& reserve() noexcept { return table_.reserve(); }
 
   // Queues `frames` (one broadcast: the message frame, then its binary
   // attachments) for every idle recipient in `ids`. Writes the ids that must

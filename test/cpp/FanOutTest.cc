@@ -114,6 +114,122 @@ TEST(ConnectionTable, ReportsTheDescriptorLimitAndRecovers) {
   EXPECT_EQ(table.size(), 1u);
 }
 
+// The lowest descriptor number a dup would get now.
+int lowestFree(int fd) {
+  const int probe = ::dup(fd);
+  if (probe >= 0) ::close(probe);
+  return probe;
+}
+
+// Sets the soft RLIMIT_NOFILE for the life of the object, then restores it.
+struct SoftLimit {
+  struct rlimit saved {};
+  bool ok = false;
+  explicit SoftLimit(rlim_t soft) {
+    if (::getrlimit(RLIMIT_NOFILE, &saved) != 0) return;
+    struct rlimit lowered = saved;
+    lowered.rlim_cur = soft;
+    ok = ::setrlimit(RLIMIT_NOFILE, &lowered) == 0;
+  }
+  void set(rlim_t soft) const {
+    struct rlimit changed = saved;
+    changed.rlim_cur = soft;
+    ::setrlimit(RLIMIT_NOFILE, &changed);
+  }
+  ~SoftLimit() { ::setrlimit(RLIMIT_NOFILE, &saved); }
+};
+
+// A duplicate numbered at or above softLimit - reserve proves that no more
+// than `reserve` descriptors were free: add() closes it, keeps nothing and
+// says why, and a duplicate just below that line is kept.
+TEST(ConnectionTable, KeepsTheDescriptorReserveFree) {
+  ConnectionTable table;
+  Pair a;
+  ASSERT_GE(a.server, 0);
+  const int first = lowestFree(a.server);
+  ASSERT_GE(first, 0);
+  SoftLimit limit(static_cast<rlim_t>(first + 10));
+  ASSERT_TRUE(limit.ok);
+  // Ten descriptors are free (first .. first + 9) and ten are kept: refused.
+  table.reserve().useCount(10);
+  EXPECT_EQ(table.reserve().softLimit(), static_cast<std::uint64_t>(first + 10));
+  EXPECT_EQ(table.reserve().reserve(), 10u);
+  std::uint32_t id = 0;
+  EXPECT_EQ(table.add(a.server, id), Status::DescriptorReserve);
+  EXPECT_EQ(table.size(), 0u);
+  // The refused duplicate was closed: the same number is free again.
+  EXPECT_EQ(lowestFree(a.server), first);
+  // Keeping nine, the duplicate (the tenth free one) may be taken.
+  table.reserve().useCount(9);
+  ASSERT_EQ(table.add(a.server, id), Status::Ok);
+  EXPECT_EQ(table.find(id)->fd, first);
+  // Now nine are free and nine kept: the next is refused, and with no
+  // reserve it is taken.
+  std::uint32_t second = 0;
+  EXPECT_EQ(table.add(a.server, second), Status::DescriptorReserve);
+  table.reserve().useCount(0);
+  ASSERT_EQ(table.add(a.server, second), Status::Ok);
+  EXPECT_EQ(table.size(), 2u);
+}
+
+// A refusal reads the soft limit again: once the application raised it
+// (setrlimit), the same registration is taken without anyone telling the
+// table.
+TEST(ConnectionTable, ARefusalReadsARaisedLimitAgain) {
+  ConnectionTable table;
+  Pair a;
+  ASSERT_GE(a.server, 0);
+  const int first = lowestFree(a.server);
+  SoftLimit limit(static_cast<rlim_t>(first + 10));
+  ASSERT_TRUE(limit.ok);
+  table.reserve().useCount(10);
+  std::uint32_t id = 0;
+  ASSERT_EQ(table.add(a.server, id), Status::DescriptorReserve);
+  limit.set(static_cast<rlim_t>(first + 11));
+  EXPECT_EQ(table.add(a.server, id), Status::Ok);
+  EXPECT_EQ(table.reserve().softLimit(), static_cast<std::uint64_t>(first + 11));
+}
+
+// The default keeps 10% of the soft limit and at least 64; a share has no
+// minimum; a count is capped at the limit.
+TEST(DescriptorReserve, DefaultShareAndCount) {
+  SoftLimit limit(1000);
+  ASSERT_TRUE(limit.ok);
+  DescriptorReserve reserve;
+  EXPECT_EQ(reserve.softLimit(), 1000u);
+  EXPECT_EQ(reserve.reserve(), 100u);
+  limit.set(200);
+  reserve.refresh();
+  EXPECT_EQ(reserve.reserve(), 64u);
+  reserve.useShare(500);  // 5%
+  EXPECT_EQ(reserve.reserve(), 10u);
+  reserve.useShare(1);  // rounded up, never nothing
+  EXPECT_EQ(reserve.reserve(), 1u);
+  reserve.useCount(5000);
+  EXPECT_EQ(reserve.reserve(), 200u);
+  reserve.useCount(0);
+  EXPECT_EQ(reserve.reserve(), 0u);
+  EXPECT_TRUE(reserve.admits(199));
+  reserve.useDefault();
+  EXPECT_EQ(reserve.reserve(), 64u);
+  EXPECT_TRUE(reserve.admits(135));
+  EXPECT_FALSE(reserve.admits(136));
+}
+
+// A lowered limit is noticed within kRecheckEvery admissions, without a
+// refusal to trigger it.
+TEST(DescriptorReserve, NoticesALoweredLimit) {
+  SoftLimit limit(1000);
+  ASSERT_TRUE(limit.ok);
+  DescriptorReserve reserve;
+  reserve.useCount(10);
+  limit.set(500);
+  std::uint32_t admitted = 0;
+  for (std::uint32_t i = 0; i < 2 * DescriptorReserve::kRecheckEvery && reserve.admits(495); ++i) ++admitted;
+  EXPECT_LT(admitted, DescriptorReserve::kRecheckEvery);
+  EXPECT_EQ(reserve.softLimit(), 500u);
+}
+
 TEST(ConnectionTable, StaleIdsStopResolvingWhenTheSlotIsReused) {
   ConnectionTable table;
   Pair a;
