@@ -23,7 +23,6 @@ test('clients paused mid-burst get every frame byte-exact and in order; memory s
 }, async (t) => {
   const c = {
     name: 'mid-burst',
-    title: 'paused mid-burst',
     clients: 20,
     pausedShare: 0.5,
     // 600 x 16 KB: about 9.6 MB per client, more than loopback buffers for

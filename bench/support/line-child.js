@@ -128,15 +128,30 @@ function hardFileLimit() {
 }
 
 /**
+ * The descriptor limit a server with `n` websocket clients needs so that the
+ * native fan-out registers every one of them: two descriptors per client
+ * (the connection and the fan-out's duplicate), 256 for the rest of the
+ * process, and the reserve the fan-out keeps free on top (by default 10% of
+ * the limit, at least 64; docs/fanout.md). Below it some clients take
+ * socket.io's standard path, which would mix the two in a measurement.
+ *
+ * @param {number} n
+ */
+function serverDescriptors(n) {
+  const used = 2 * n + 256;
+  return Math.max(used + 64, Math.ceil(used / 0.9));
+}
+
+/**
  * Why a process holding `n` client connections cannot run here (descriptor
  * limits), or null. Node raises its own soft limit to the hard limit at
- * startup, so only a hard limit below n + 256 is a problem; prlimit (which
- * needs CAP_SYS_RESOURCE, e.g. root in CI) can raise it.
+ * startup, so only a hard limit below serverDescriptors(n) is a problem;
+ * prlimit (which needs CAP_SYS_RESOURCE, e.g. root in CI) can raise it.
  *
  * @param {number} n
  */
 function fileLimitProblem(n) {
-  const wanted = n + 256;
+  const wanted = serverDescriptors(n);
   const hard = hardFileLimit();
   if (hard >= wanted) return null;
   try {
@@ -148,4 +163,4 @@ function fileLimitProblem(n) {
   }
 }
 
-module.exports = { LineChild, killAll, killChildrenOnExit, hardFileLimit, fileLimitProblem };
+module.exports = { LineChild, killAll, killChildrenOnExit, hardFileLimit, fileLimitProblem, serverDescriptors };
