@@ -128,8 +128,8 @@ function hardFileLimit() {
 }
 
 /**
- * The descriptor limit a server with `n` websocket clients needs so that the
- * native fan-out registers every one of them: two descriptors per client
+ * The descriptor limit to give a server with `n` websocket clients so that
+ * the native fan-out registers every one of them: two descriptors per client
  * (the connection and the fan-out's duplicate), 256 for the rest of the
  * process, and the reserve the fan-out keeps free on top (by default 10% of
  * the limit, at least 64; docs/fanout.md). Below it some clients take
@@ -139,19 +139,23 @@ function hardFileLimit() {
  */
 function serverDescriptors(n) {
   const used = 2 * n + 256;
-  return Math.max(used + 64, Math.ceil(used / 0.9));
+  const wanted = Math.max(used + 64, Math.ceil(used / 0.9));
+  // Where the limit cannot be raised that far, what the process needs to
+  // run at all; its fan-out then reports the clients it refused.
+  return fileLimitProblem(n, wanted) === null ? wanted : n + 256;
 }
 
 /**
  * Why a process holding `n` client connections cannot run here (descriptor
  * limits), or null. Node raises its own soft limit to the hard limit at
- * startup, so only a hard limit below serverDescriptors(n) is a problem;
- * prlimit (which needs CAP_SYS_RESOURCE, e.g. root in CI) can raise it.
+ * startup, so only a hard limit below `wanted` (by default n + 256) is a
+ * problem; prlimit (which needs CAP_SYS_RESOURCE, e.g. root in CI) can
+ * raise it.
  *
  * @param {number} n
+ * @param {number} [wanted]
  */
-function fileLimitProblem(n) {
-  const wanted = serverDescriptors(n);
+function fileLimitProblem(n, wanted = n + 256) {
   const hard = hardFileLimit();
   if (hard >= wanted) return null;
   try {
