@@ -70,11 +70,13 @@ export interface FanoutStats {
   /** Frame deliveries and bytes in remainders. */
   framesHanded: number;
   bytesHanded: number;
-  /** Volatile deliveries dropped behind frames corked in the same iteration. */
+  /** Volatile deliveries dropped behind frames corked for the same connection in the same tick. */
   droppedVolatile: number;
   /** Connections registered and unregistered since start. */
   registered: number;
   unregistered: number;
+  /** Recipients that kept the standard path for a tick because that tick's registration budget was spent. */
+  registrationsDeferred: number;
   /** Connections that keep the standard path, by reason (tls, deflate, base64, no descriptor, register-failed). */
   refused: Record<string, number>;
 }

@@ -9,12 +9,15 @@ export declare class ConnectionRegistry {
   readonly fanout: any;
   /** The fan-out id of `conn` (an engine.io Socket), registering it when it qualifies; -1 when not. */
   idOf(conn: any): number;
+  /** Queues, once per tick, the nextTick callback that starts the fan-out's next tick. */
+  queueTick(): void;
   /** Whether a remainder of ours is still being written to connection `id`. */
   hasRawPending(id: number): boolean;
   counts(): {
     connections: number;
     registered: number;
     unregistered: number;
+    registrationsDeferred: number;
     refused: Record<string, number>;
   };
 }

@@ -13,8 +13,19 @@ const { descriptorOfEngineSocket, isEngineSocketIdle } = require('./websocket-de
  */
 const FLUSH_BUDGET = 1000;
 
+/**
+ * Connections registered at most per tick (see beforeBroadcast). Registering
+ * costs a dup() and a few listeners, about 6 us here: done for every
+ * connection at the first broadcast it blocked the loop for about 60 ms at
+ * 10,000 connections. Past the budget a recipient takes socket.io's own path
+ * for the rest of the tick, which is what stock does for every recipient, and
+ * is registered in a later tick. `SOCKET_IO_NATIVE_REGISTRATION_BUDGET`
+ * overrides it (0: no limit).
+ */
+const REGISTRATION_BUDGET = 1000;
+
 /** An empty write: its callback runs once every byte written before it left. */
-const EMPTY = Buffer.alloc(0);
+const EMPTY = [Buffer.alloc(0)];
 
 /**
  * One engine.io connection registered with the native fan-out.
@@ -49,7 +60,8 @@ const EMPTY = Buffer.alloc(0);
  *    errors, or engine.io moves the connection to another transport.
  *
  * Bytes the fan-out could not write (a full socket buffer) come back through
- * `onRemainder` and are written raw to the net.Socket, ahead of anything the
+ * `onRemainder` as Buffers that view the frames' shared storage (no copy per
+ * connection) and are written raw to the net.Socket, ahead of anything the
  * standard path writes later.
  */
 class ConnectionRegistry {
@@ -67,11 +79,20 @@ class ConnectionRegistry {
     this.refused = Object.create(null);
     this.registered = 0;
     this.unregistered = 0;
+    const registrations = Number(process.env.SOCKET_IO_NATIVE_REGISTRATION_BUDGET ?? REGISTRATION_BUDGET);
+    /** Registrations per tick (REGISTRATION_BUDGET); Infinity: no limit. */
+    this.registrationBudget = Number.isInteger(registrations) && registrations > 0 ? registrations
+      : registrations === 0 ? Infinity : REGISTRATION_BUDGET;
+    /** Registrations left in this tick. */
+    this.registrationsLeft = this.registrationBudget;
+    /** Recipients left on the standard path for a tick because the budget was spent. */
+    this.registrationsDeferred = 0;
     /** Whether a nextTick callback that starts the fan-out's next tick is queued. */
     this.tickQueued = false;
     /** @private */
     this.onTick = () => {
       this.tickQueued = false;
+      this.registrationsLeft = this.registrationBudget;
       fanout.nextTick();
     };
     fanout.onRemainder((ids, buffers) => this.onRemainder(ids, buffers));
@@ -106,6 +127,12 @@ class ConnectionRegistry {
       }
       return -1;
     }
+    if (this.registrationsLeft === 0) {
+      this.registrationsDeferred++;
+      return -1;
+    }
+    this.registrationsLeft--;
+    this.queueTick();
     let id;
     try {
       id = this.fanout.register(fd);
@@ -124,15 +151,16 @@ class ConnectionRegistry {
   }
 
   /**
-   * Called before each native broadcast. socket.io's websocket transport is
+   * Called before each native broadcast and registration. socket.io's websocket transport is
    * not writable from a write until ws calls back, which Node does from the
    * nextTick queue when the kernel took the write whole; a volatile packet in
    * between is dropped. The fan-out mirrors that with ticks: the first
    * broadcast of a tick queues a nextTick callback that starts the next one,
    * so a volatile broadcast is dropped for a connection that had frames
    * corked in the same tick, and only then (docs/fanout.md, "volatile").
+   * The same callback renews the registration budget.
    */
-  beforeBroadcast() {
+  queueTick() {
     if (this.tickQueued) return;
     this.tickQueued = true;
     process.nextTick(this.onTick);
@@ -150,12 +178,13 @@ class ConnectionRegistry {
     return entry !== undefined && entry.rawPending > 0;
   }
 
-  /** @returns {{ connections: number, registered: number, unregistered: number, refused: Record<string, number> }} */
+  /** @returns {{ connections: number, registered: number, unregistered: number, registrationsDeferred: number, refused: Record<string, number> }} */
   counts() {
     return {
       connections: this.byId.size,
       registered: this.registered,
       unregistered: this.unregistered,
+      registrationsDeferred: this.registrationsDeferred,
       refused: { ...this.refused },
     };
   }
@@ -262,15 +291,27 @@ class ConnectionRegistry {
   }
 
   /**
+   * Writes `parts` in order as one write (corked: one writev), ahead of
+   * anything written to the socket later. The Buffers may view frames that
+   * other connections share: the stream keeps references, never copies.
+   *
    * @private
    * @param {ConnectionEntry} entry
-   * @param {Buffer} bytes
+   * @param {Buffer[]} parts
    */
-  writeRaw(entry, bytes) {
+  writeRaw(entry, parts) {
     const raw = entry.raw;
     if (raw.destroyed || !raw.writable) return;
     entry.rawPending++;
-    raw.write(bytes, entry.onRawWritten);
+    const last = parts.length - 1;
+    if (last === 0) {
+      raw.write(parts[0], entry.onRawWritten);
+      return;
+    }
+    raw.cork();
+    for (let i = 0; i < last; i++) raw.write(parts[i]);
+    raw.write(parts[last], entry.onRawWritten);
+    raw.uncork();
   }
 
   /**
@@ -278,7 +319,7 @@ class ConnectionRegistry {
    *
    * @private
    * @param {Uint32Array} ids
-   * @param {Buffer[]} buffers
+   * @param {Buffer[][]} buffers
    */
   onRemainder(ids, buffers) {
     for (let i = 0; i < ids.length; i++) {

@@ -186,7 +186,7 @@ class NativeFanout {
     const first = encodedPackets[0];
     let handed;
     if (typeof first === 'string' || Buffer.isBuffer(first)) {
-      this.registry.beforeBroadcast();
+      this.registry.queueTick();
       handed = this.fanout.broadcast(first, batch.ids, n, batch.out,
         encodedPackets.length === 1 ? undefined : encodedPackets.slice(1), packetOpts.volatile === true);
     } else {
