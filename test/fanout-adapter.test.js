@@ -165,6 +165,28 @@ same('volatile relays from client handlers reach every other client, as in stock
   for (const heard of outcome) assert.strictEqual(heard.length, 5 * 20);
 });
 
+same('Engine.IO protocol 3 clients (allowEIO3) get binary broadcasts with their type byte, as in stock', { allowEIO3: true }, async (ctx) => {
+  const WebSocket = require('ws');
+  const frames = [];
+  const ws = new WebSocket(`${ctx.url.replace('http', 'ws')}/socket.io/?EIO=3&transport=websocket`);
+  ws.on('message', (data, isBinary) => frames.push(isBinary ? `bin:${data.toString('hex')}` : `text:${data}`));
+  // A v2 client is connected to "/" as soon as the handshake is done.
+  await until(() => frames.some((f) => f === 'text:40'), 'v2 connect');
+  await until(() => ctx.io.of('/').sockets.size === 1, 'socket');
+  for (let k = 0; k < 3; k++) {
+    ctx.io.emit('b', Buffer.from([1, 2, k]), 'x');
+    ctx.io.emit('t', k);
+    await turn();
+  }
+  ctx.io.emit('end');
+  await until(() => frames.some((f) => f.includes('"end"')), 'end');
+  ws.close();
+  // The open packet carries a random session id.
+  return frames.filter((f) => !f.startsWith('text:0') && f !== 'text:2' && f !== 'text:3');
+}, (frames) => {
+  assert.ok(frames.includes('bin:04010200'), `no protocol-3 binary frame in ${frames}`);
+});
+
 same('direct emits, acks of broadcastWithAck and broadcasts interleave as in stock', {}, async (ctx) => {
   ctx.io.on('connection', (socket) => socket.on('ask', (n, cb) => cb(n)));
   const cs = [];
