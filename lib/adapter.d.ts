@@ -27,12 +27,18 @@ export declare class NativeAdapter extends Adapter {
   /**
    * Counters of the native fan-out (process-wide) and of this namespace's
    * registry. Broadcasts written natively emit no engine.io
-   * `packetCreate`/`flush`/`drain` events.
+   * `packetCreate`/`flush`/`drain` events. `io.of("/").adapter` is typed as
+   * socket.io-adapter's Adapter, and without the addon it is one (no
+   * `stats()`): use {@link adapterStats}, which works in both modes.
    */
   stats(): NativeAdapterStats;
 }
 
-/** What {@link NativeAdapter.stats} returns. */
+/**
+ * What {@link adapterStats} (and {@link NativeAdapter.stats}) returns.
+ * Without the addon, or with SOCKET_IO_NATIVE_FANOUT=0, `fanout` is false
+ * and only the namespace's counts are there.
+ */
 export type NativeAdapterStats =
   | ({ fanout: true } & FanoutStats & RegistryCounts)
   | ({ fanout: false } & RegistryCounts);
@@ -72,6 +78,8 @@ export interface FanoutStats {
   bytesHanded: number;
   /** Volatile deliveries dropped behind frames corked for the same connection in the same tick. */
   droppedVolatile: number;
+  /** Per-iteration flushes that left connections for the next iteration (SOCKET_IO_NATIVE_FLUSH_BUDGET). */
+  deferredFlushes: number;
   /** Connections registered and unregistered since start. */
   registered: number;
   unregistered: number;

@@ -2,16 +2,7 @@
 
 const debug = require('debug')('socket.io-native:fanout');
 const { descriptorOfEngineSocket, isEngineSocketIdle } = require('./websocket-descriptor');
-
-/**
- * Connections the per-iteration flush writes at most before it lets the
- * event loop run again (the rest follow in the next iterations, in order).
- * One loopback write costs 5-7 us of CPU here, so a share is a few
- * milliseconds; measured at 10,000 clients, the longest event-loop blocking
- * fell from 150-260 ms (everything at once) to 16-24 ms (bench/RESULTS.md).
- * `SOCKET_IO_NATIVE_FLUSH_BUDGET` overrides it (0: everything at once).
- */
-const FLUSH_BUDGET = 1000;
+const { settings } = require('./env');
 
 /**
  * Connections registered at most per tick (see beforeBroadcast). Registering
@@ -96,10 +87,8 @@ class ConnectionRegistry {
       fanout.nextTick();
     };
     fanout.onRemainder((ids, buffers) => this.onRemainder(ids, buffers));
-    const budget = Number(process.env.SOCKET_IO_NATIVE_FLUSH_BUDGET ?? FLUSH_BUDGET);
-    if (typeof fanout.flushBudget === 'function' && Number.isFinite(budget) && budget >= 0) {
-      fanout.flushBudget(budget);
-    }
+    // lib/env.js read the variable (and warned if it could not).
+    if (typeof fanout.flushBudget === 'function') fanout.flushBudget(settings.flushBudget);
   }
 
   /**

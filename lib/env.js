@@ -1,0 +1,104 @@
+'use strict';
+
+/**
+ * The package's environment variables, read once when it loads, in one
+ * place. A value that cannot be read is not ignored in silence: the package
+ * warns once per variable (code SOCKET_IO_NATIVE_INVALID_ENV) and keeps the
+ * default, so a typo is seen rather than taken for a measurement.
+ *
+ *  - SOCKET_IO_NATIVE_DISABLE: a flag; true uses socket.io's own adapter and
+ *    parser (default false).
+ *  - SOCKET_IO_NATIVE_FANOUT: a flag; false keeps the native rooms but writes
+ *    every broadcast through socket.io (default true).
+ *  - SOCKET_IO_NATIVE_FLUSH_BUDGET: an integer >= 0, connections the native
+ *    fan-out flushes per event-loop iteration (0: all at once).
+ *
+ * Flags take the usual spellings, in any case and with surrounding blanks:
+ * 1/true/yes/on and 0/false/no/off. An empty value counts as unset.
+ */
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+/** Variables already warned about in this process. */
+const warned = new Set();
+
+/**
+ * Warns once per variable that its value is not used.
+ *
+ * @param {string} name
+ * @param {string} raw
+ * @param {string} expected
+ * @param {unknown} fallback
+ */
+function warnInvalid(name, raw, expected, fallback) {
+  if (warned.has(name)) return;
+  warned.add(name);
+  process.emitWarning(
+    `socket.io-native: ${name}=${JSON.stringify(raw)} is not ${expected}; using the default (${fallback})`,
+    { code: 'SOCKET_IO_NATIVE_INVALID_ENV' }
+  );
+}
+
+/**
+ * A boolean variable.
+ *
+ * @param {string} name
+ * @param {boolean} fallback when unset, empty or unreadable
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {{ value: boolean, raw: string | undefined }}
+ */
+function envFlag(name, fallback, env = process.env) {
+  const raw = env[name];
+  if (raw === undefined) return { value: fallback, raw };
+  const text = raw.trim().toLowerCase();
+  if (text === '') return { value: fallback, raw };
+  if (TRUE.has(text)) return { value: true, raw };
+  if (FALSE.has(text)) return { value: false, raw };
+  warnInvalid(name, raw, 'one of 1, true, yes, on, 0, false, no, off', fallback);
+  return { value: fallback, raw };
+}
+
+/**
+ * A non-negative integer variable (at most 2^32 - 1).
+ *
+ * @param {string} name
+ * @param {number} fallback when unset, empty or unreadable
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {number}
+ */
+function envCount(name, fallback, env = process.env) {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const text = raw.trim();
+  const value = Number(text);
+  if (/^[0-9]+$/.test(text) && value <= 0xffffffff) return value;
+  warnInvalid(name, raw, 'an integer from 0 to 4294967295', fallback);
+  return fallback;
+}
+
+/**
+ * Connections the per-iteration flush writes at most before it lets the
+ * event loop run again (the rest follow in the next iterations, in order).
+ * One loopback write costs 5-7 us of CPU here, so a share is a few
+ * milliseconds; measured at 10,000 clients, the longest event-loop blocking
+ * fell from 150-260 ms (everything at once) to 16-24 ms (bench/RESULTS.md).
+ * SOCKET_IO_NATIVE_FLUSH_BUDGET overrides it (0: everything at once).
+ */
+const DEFAULT_FLUSH_BUDGET = 1000;
+
+const disable = envFlag('SOCKET_IO_NATIVE_DISABLE', false);
+const fanout = envFlag('SOCKET_IO_NATIVE_FANOUT', true);
+
+/** What the environment asks for, read when the package loaded. */
+const settings = {
+  /** SOCKET_IO_NATIVE_DISABLE, and its text as given (for messages). */
+  disable: disable.value,
+  disableRaw: disable.raw,
+  /** SOCKET_IO_NATIVE_FANOUT. */
+  fanout: fanout.value,
+  /** SOCKET_IO_NATIVE_FLUSH_BUDGET. */
+  flushBudget: envCount('SOCKET_IO_NATIVE_FLUSH_BUDGET', DEFAULT_FLUSH_BUDGET),
+};
+
+module.exports = { settings, envFlag, envCount, DEFAULT_FLUSH_BUDGET };
