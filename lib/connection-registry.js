@@ -4,17 +4,6 @@ const debug = require('debug')('socket.io-native:fanout');
 const { descriptorOfEngineSocket, isEngineSocketIdle } = require('./websocket-descriptor');
 const { settings } = require('./env');
 
-/**
- * Connections registered at most per tick (see beforeBroadcast). Registering
- * costs a dup() and a few listeners, about 6 us here: done for every
- * connection at the first broadcast it blocked the loop for about 60 ms at
- * 10,000 connections. Past the budget a recipient takes socket.io's own path
- * for the rest of the tick, which is what stock does for every recipient, and
- * is registered in a later tick. `SOCKET_IO_NATIVE_REGISTRATION_BUDGET`
- * overrides it (0: no limit).
- */
-const REGISTRATION_BUDGET = 1000;
-
 /** An empty write: its callback runs once every byte written before it left. */
 const EMPTY = [Buffer.alloc(0)];
 
@@ -70,10 +59,8 @@ class ConnectionRegistry {
     this.refused = Object.create(null);
     this.registered = 0;
     this.unregistered = 0;
-    const registrations = Number(process.env.SOCKET_IO_NATIVE_REGISTRATION_BUDGET ?? REGISTRATION_BUDGET);
-    /** Registrations per tick (REGISTRATION_BUDGET); Infinity: no limit. */
-    this.registrationBudget = Number.isInteger(registrations) && registrations > 0 ? registrations
-      : registrations === 0 ? Infinity : REGISTRATION_BUDGET;
+    /** Registrations per tick (lib/env.js); Infinity: no limit. */
+    this.registrationBudget = settings.registrationBudget === 0 ? Infinity : settings.registrationBudget;
     /** Registrations left in this tick. */
     this.registrationsLeft = this.registrationBudget;
     /** Recipients left on the standard path for a tick because the budget was spent. */

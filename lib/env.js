@@ -12,6 +12,8 @@
  *    every broadcast through socket.io (default true).
  *  - SOCKET_IO_NATIVE_FLUSH_BUDGET: an integer >= 0, connections the native
  *    fan-out flushes per event-loop iteration (0: all at once).
+ *  - SOCKET_IO_NATIVE_REGISTRATION_BUDGET: an integer >= 0, connections the
+ *    native fan-out registers per tick (0: no limit).
  *
  * Flags take the usual spellings, in any case and with surrounding blanks:
  * 1/true/yes/on and 0/false/no/off. An empty value counts as unset.
@@ -87,6 +89,17 @@ function envCount(name, fallback, env = process.env) {
  */
 const DEFAULT_FLUSH_BUDGET = 1000;
 
+/**
+ * Connections registered with the native fan-out at most per tick. Registering
+ * costs a dup() and a few listeners, about 6 us here: done for every
+ * connection at the first broadcast it blocked the loop for about 60 ms at
+ * 10,000 connections. Past the budget a recipient takes socket.io's own path
+ * for the rest of the tick, which is what stock does for every recipient, and
+ * is registered in a later tick. SOCKET_IO_NATIVE_REGISTRATION_BUDGET
+ * overrides it (0: no limit).
+ */
+const DEFAULT_REGISTRATION_BUDGET = 1000;
+
 const disable = envFlag('SOCKET_IO_NATIVE_DISABLE', false);
 const fanout = envFlag('SOCKET_IO_NATIVE_FANOUT', true);
 
@@ -99,6 +112,8 @@ const settings = {
   fanout: fanout.value,
   /** SOCKET_IO_NATIVE_FLUSH_BUDGET. */
   flushBudget: envCount('SOCKET_IO_NATIVE_FLUSH_BUDGET', DEFAULT_FLUSH_BUDGET),
+  /** SOCKET_IO_NATIVE_REGISTRATION_BUDGET. */
+  registrationBudget: envCount('SOCKET_IO_NATIVE_REGISTRATION_BUDGET', DEFAULT_REGISTRATION_BUDGET),
 };
 
-module.exports = { settings, envFlag, envCount, DEFAULT_FLUSH_BUDGET };
+module.exports = { settings, envFlag, envCount, DEFAULT_FLUSH_BUDGET, DEFAULT_REGISTRATION_BUDGET };
