@@ -21,6 +21,16 @@
  */
 
 const { spawnSync } = require('node:child_process');
+const { parseOptions, commandLine } = require('./support/cli');
+
+const USAGE = `
+socket.io-adapter's in-memory Adapter against NativeAdapter (join/leave,
+memory, broadcast recipients), alternately in one process.
+
+  npm run bench:adapter
+  node --expose-gc bench/adapter.bench.js [--quick]
+`;
+const { quick } = commandLine(USAGE, (argv) => ({ quick: Boolean(parseOptions(argv, { flags: ['quick'] }).options.quick) }));
 
 if (typeof global.gc !== 'function') {
   const r = spawnSync(process.execPath, ['--expose-gc', __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
@@ -37,7 +47,6 @@ if (!binding.native || !binding.addon.registry) {
 }
 const { NativeAdapter } = require('../lib/adapter');
 
-const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 7;
 
 function fakeNsp() {

@@ -10,11 +10,7 @@
  * with N clients held by bench/loadgen (sio_loadgen), which checks that every
  * client got every message once and in order.
  *
- *   node bench/broadcast.bench.js [--quick] [--n 1000,5000,10000] [--frames 300000]
- *     [--messages M] [--rounds 2] [--variants stock,native,sendloop] [--pad 68]
- *     [--burst 10] [--json results.json] [--chart chart.svg] [--no-build]
- *     [--batch-us 0] [--quiet-wait 0] [--markdown] [--verbose]
- *   node bench/broadcast.bench.js --from-json saved.json [--markdown] [--chart chart.svg]
+ *   node bench/broadcast.bench.js --help   (the options)
  *
  * Environment equivalents: SIO_BENCH_N, SIO_BENCH_FRAMES, SIO_BENCH_MESSAGES,
  * SIO_BENCH_ROUNDS, SIO_BENCH_VARIANTS. --frames is the number of delivered
@@ -38,55 +34,79 @@ const os = require('os');
 const path = require('path');
 const { chartSvg } = require('./chart');
 const { LineChild, killAll, killChildrenOnExit, hardFileLimit, fileLimitProblem, serverDescriptors } = require('./support/line-child');
+const { UsageError, parseOptions, numberArg, commandLine } = require('./support/cli');
 
 const root = path.join(__dirname, '..');
 
 // ---------------------------------------------------------------------------
 // Options
 
-function parseArgs(argv) {
-  const args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const name = a.slice(2);
-    if (['quick', 'no-build', 'verbose', 'markdown'].includes(name)) args[name] = true;
-    else if (i + 1 < argv.length) args[name] = argv[++i];
-    else throw new Error(`${a} needs a value`);
-  }
-  return args;
-}
+const USAGE = `
+End-to-end broadcast benchmark: stock socket.io, this package and a plain
+send() loop, each sending the same frames to N websocket clients held by the
+C++ load generator, which checks every frame. Prints server CPU time per
+delivered frame (see the legend under the tables).
 
-const args = parseArgs(process.argv.slice(2));
-const quick = Boolean(args.quick);
-const pick = (name, env, fallback) => args[name] ?? process.env[env] ?? fallback;
-const config = {
-  ns: String(pick('n', 'SIO_BENCH_N', quick ? '1000' : '1000,5000,10000')).split(',').map(Number),
-  frames: Number(pick('frames', 'SIO_BENCH_FRAMES', quick ? 20000 : 300000)),
-  messages: Number(pick('messages', 'SIO_BENCH_MESSAGES', 0)) || 0,
-  rounds: Number(pick('rounds', 'SIO_BENCH_ROUNDS', quick ? 1 : 2)),
-  variants: String(pick('variants', 'SIO_BENCH_VARIANTS', 'stock,native,sendloop')).split(','),
-  pad: Number(args.pad ?? 68),
-  burst: Number(args.burst ?? 10),
-  json: args.json || null,
-  chart: args.chart || null,
-  build: !args['no-build'],
-  verbose: Boolean(args.verbose),
-  markdown: Boolean(args.markdown),
-  binDir: args['bin-dir'] || path.join(root, 'build-cmake', 'release'),
-  // Every wait is bounded; a stalled run fails instead of hanging.
-  connectTimeoutMs: Number(args['connect-timeout-ms'] ?? 120000),
-  stallMs: Number(args['stall-ms'] ?? 20000),
-  childMaxMs: 30 * 60 * 1000,
-  batchUs: Number(args['batch-us'] ?? 0),
-  quietWait: Number(args['quiet-wait'] ?? 0),
-};
-for (const v of config.variants) {
-  if (!['stock', 'native', 'sendloop', 'control'].includes(v)) throw new Error(`unknown variant ${v}`);
-}
-for (const n of config.ns) {
-  if (!(n > 0)) throw new Error(`bad N in ${config.ns}`);
-}
+  node bench/broadcast.bench.js [options]
+  node bench/broadcast.bench.js --from-json saved.json [--markdown] [--chart chart.svg]
+
+  --quick              N = 1,000 and 20,000 frames per variant, one round
+  --n 1000,5000        numbers of clients (SIO_BENCH_N; default 1000,5000,10000)
+  --frames F           delivered frames per variant, scenario and N (SIO_BENCH_FRAMES; default 300000)
+  --messages M         messages per round instead of --frames (SIO_BENCH_MESSAGES)
+  --rounds R           rounds, the variants' order reversed every other one (SIO_BENCH_ROUNDS; default 2)
+  --variants LIST      of stock, native, sendloop, control (SIO_BENCH_VARIANTS; default stock,native,sendloop)
+  --pad P              padding of each message in bytes (default 68)
+  --burst B            broadcasts per turn in the burst scenario (default 10)
+  --json FILE          save the run
+  --chart FILE         draw the run as an SVG chart
+  --from-json FILE     print a saved run again (and with --chart, redraw it) without measuring
+  --markdown           tables as Markdown
+  --no-build           do not build sio_loadgen and sio_sendloop (use --bin-dir)
+  --bin-dir DIR        where they are (default build-cmake/release)
+  --connect-timeout-ms, --stall-ms, --batch-us, --quiet-wait   see the source
+  --verbose            print the child processes' output
+  --help               this text
+
+Building the two C++ programs needs a C++20 compiler, CMake and OpenSSL's
+headers (Debian: g++ cmake libssl-dev), nothing else.
+`;
+
+const FLAGS = ['quick', 'no-build', 'verbose', 'markdown'];
+const VALUES = ['n', 'frames', 'messages', 'rounds', 'variants', 'pad', 'burst', 'json', 'chart', 'from-json',
+  'bin-dir', 'connect-timeout-ms', 'stall-ms', 'batch-us', 'quiet-wait'];
+
+const { args, config } = commandLine(USAGE, (argv) => {
+  const args = parseOptions(argv, { flags: FLAGS, values: VALUES }).options;
+  const quick = Boolean(args.quick);
+  const pick = (name, env, fallback) => args[name] ?? process.env[env] ?? fallback;
+  const count = (what, raw, min = 1) => numberArg(what, raw, { integer: true, min });
+  const config = {
+    ns: String(pick('n', 'SIO_BENCH_N', quick ? '1000' : '1000,5000,10000')).split(',').map((n) => count('--n', n)),
+    frames: count('--frames', pick('frames', 'SIO_BENCH_FRAMES', quick ? 20000 : 300000)),
+    messages: count('--messages', pick('messages', 'SIO_BENCH_MESSAGES', 0), 0),
+    rounds: count('--rounds', pick('rounds', 'SIO_BENCH_ROUNDS', quick ? 1 : 2)),
+    variants: String(pick('variants', 'SIO_BENCH_VARIANTS', 'stock,native,sendloop')).split(','),
+    pad: count('--pad', args.pad ?? 68, 0),
+    burst: count('--burst', args.burst ?? 10),
+    json: args.json || null,
+    chart: args.chart || null,
+    build: !args['no-build'],
+    verbose: Boolean(args.verbose),
+    markdown: Boolean(args.markdown),
+    binDir: args['bin-dir'] || path.join(root, 'build-cmake', 'release'),
+    // Every wait is bounded; a stalled run fails instead of hanging.
+    connectTimeoutMs: count('--connect-timeout-ms', args['connect-timeout-ms'] ?? 120000),
+    stallMs: count('--stall-ms', args['stall-ms'] ?? 20000),
+    childMaxMs: 30 * 60 * 1000,
+    batchUs: count('--batch-us', args['batch-us'] ?? 0, 0),
+    quietWait: numberArg('--quiet-wait', args['quiet-wait'] ?? 0, { min: 0 }),
+  };
+  for (const v of config.variants) {
+    if (!['stock', 'native', 'sendloop', 'control'].includes(v)) throw new UsageError(`unknown variant ${v}`);
+  }
+  return { args, config };
+});
 
 const scenarios = [
   { name: 'turn', title: 'one broadcast per event-loop turn', burst: 1 },
@@ -325,13 +345,31 @@ function fmt(x, digits = 1) {
   return Number.isFinite(x) ? x.toFixed(digits) : '-';
 }
 
+/** What the table's columns mean; printed under every table. */
+const LEGEND = `
+variant           stock: socket.io with its own adapter and parser; native: with this package's;
+                  sendloop: bench/sendloop, one send() per socket per message (the floor);
+                  control: stock again (an A/A check of the machine's noise)
+delivered, check  frames the clients received; ok = every client got every frame once, in order
+server us/frame   server process CPU time (user + sys, getrusage) in the measured phase / frames
+                  delivered; lower is better; (range) = lowest and highest round
+sys %             share of that CPU time spent in the kernel (sys / (user + sys)): writing to
+                  sockets is kernel time, so a server that does little else is near 100%
+frames/s          frames received / (last frame received - run command), wall time
+stock / this      stock's server us/frame divided by this variant's: 2x = half stock's CPU per frame
+send() / this     the same against the send() loop: above 1x = cheaper than one send() per frame
+loadgen us/frame  CPU time of the load generator (the clients, another process) per frame it
+                  received: how hard the clients worked, not part of the server's figure
+other load %      highest share of the machine's CPU used by other processes during a measured
+                  phase (high = the figures are noisy)`;
+
 function table(rows, unavailable) {
   const lines = [];
   for (const row of rows) {
     lines.push('');
     lines.push(`${row.scenario.title}, N = ${row.n}`);
     const header = ['variant', 'delivered', 'check', 'server us/frame', '(range)', 'sys %',
-      'frames/s', 'vs stock', 'vs send()', 'loadgen us/frame', 'other load %'];
+      'frames/s', 'stock / this', 'send() / this', 'loadgen us/frame', 'other load %'];
     const body = [];
     const stock = row.variants.stock;
     const floor = row.variants.sendloop;
@@ -349,8 +387,10 @@ function table(rows, unavailable) {
         v, String(r.delivered), check, fmt(r.usPerFrame, 2),
         r.spread ? `${fmt(r.spread[0], 2)}-${fmt(r.spread[1], 2)}` : '',
         fmt(100 * r.sysShare, 0), fmt(r.framesPerSec, 0),
-        stock && stock.delivered ? `${fmt(r.usPerFrame / stock.usPerFrame, 2)}x` : '-',
-        floor && floor.delivered ? `${fmt(r.usPerFrame / floor.usPerFrame, 2)}x` : '-',
+        // One direction everywhere (as in the README): the reference's CPU
+        // per frame over this variant's, so above 1x this variant is cheaper.
+        stock && stock.delivered ? `${fmt(stock.usPerFrame / r.usPerFrame, 2)}x` : '-',
+        floor && floor.delivered ? `${fmt(floor.usPerFrame / r.usPerFrame, 2)}x` : '-',
         fmt(r.clientUsPerFrame, 2), fmt(100 * r.otherLoad, 0),
       ]);
     }
@@ -399,6 +439,7 @@ async function main() {
     config.ns = saved.config.ns;
     const rows = summarize(saved.results, saved.config.variants);
     console.log(table(rows, saved.unavailable));
+    console.log(LEGEND);
     if (config.chart) {
       await writeChart(config.chart, { ...saved, rows: savedRows(rows) });
     }
@@ -448,9 +489,7 @@ async function main() {
   }
   const rows = summarize(results, config.variants);
   console.log(table(rows, unavailable));
-  console.log('\nserver us/frame: server process CPU (user+sys, getrusage) during the measured phase / frames the clients received;' +
-    '\nframes/s: frames received / (last frame received - run command); vs send(): ratio to sio_sendloop;' +
-    '\nother load: highest share of the machine\'s CPU used by other processes during a measured phase.');
+  console.log(LEGEND);
   // The saved run names the programs' directory relative to the project, so
   // it says nothing about the machine's own layout.
   const savedConfig = { ...config, binDir: path.relative(root, config.binDir) || '.' };

@@ -14,6 +14,17 @@
 
 const os = require('os');
 const { Encoder } = require('socket.io-parser');
+const { parseOptions, numberArg, commandLine } = require('./support/cli');
+
+const USAGE = `
+What each addon.codec call costs from JS, next to the pure-JS way of doing
+the same work (CPU time per call, medians over the rounds).
+
+  node bench/codec-binding.bench.js [--rounds 15] [--json]
+`;
+const { ROUNDS, JSON_OUT } = commandLine(USAGE, (argv) => {
+  const { options } = parseOptions(argv, { flags: ['json'], values: ['rounds'] });
+
 const binding = require('../lib/binding');
 
 if (!binding.native) {
@@ -21,8 +32,11 @@ if (!binding.native) {
   process.exit(1);
 }
 const codec = binding.addon.codec;
-const roundsArg = process.argv.indexOf('--rounds');
-const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 15;
+  return {
+    ROUNDS: numberArg('--rounds', options.rounds ?? 15, { integer: true, min: 1 }),
+    JSON_OUT: Boolean(options.json),
+  };
+});
 const ROUND_NS = 40e6;
 
 // socket.io-parser's benchmark data.
@@ -247,4 +261,4 @@ for (const [name, args] of [['event', [2, undefined, '/', undefined]], ['binary'
 }
 
 if (sink === 0.5) console.log(sink);
-if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
+if (JSON_OUT) console.log(JSON.stringify(rows));

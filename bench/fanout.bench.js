@@ -13,6 +13,7 @@
 //   node bench/fanout.bench.js [clients=500] [burst=10] [turns=100] [rounds=5]
 
 const { fork } = require('child_process');
+const { parseOptions, numberArg, commandLine } = require('./support/cli');
 const { WebSocketServer, WebSocket, Sender } = require('ws');
 
 if (process.argv[2] === 'clients') {
@@ -44,13 +45,24 @@ if (process.argv[2] === 'clients') {
   return;
 }
 
+const USAGE = `
+Server CPU per broadcast: the native fan-out against ws's own write path,
+alternately in one process, the clients in a child process.
+
+  node bench/fanout.bench.js [clients=500] [burst=10] [turns=100] [rounds=5]
+`;
+const [clients, burst, turns, rounds] = commandLine(USAGE, (argv) => {
+  const { positional } = parseOptions(argv, { positional: 4 });
+  return ['clients', 'burst', 'turns', 'rounds'].map((name, i) =>
+    numberArg(name, positional[i] ?? [500, 10, 100, 5][i], { integer: true, min: 1 }));
+});
+
 const { addon } = require('../lib/binding');
 if (!addon) {
   console.log('native addon not loaded: nothing to compare');
   process.exit(0);
 }
 const { fanout } = addon;
-const [clients = 500, burst = 10, turns = 100, rounds = 5] = process.argv.slice(2).map(Number);
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,5 +1,7 @@
 'use strict';
 
+const { parseOptions, numberArg, commandLine } = require('./support/cli');
+
 /**
  * Parser benchmark: socket.io-parser's own four cases, run on socket.io-parser
  * and on ours alternately in one process.
@@ -113,9 +115,21 @@ function median(xs) {
   return s[s.length >> 1];
 }
 
+const USAGE = `
+Parser benchmark: socket.io-parser's four cases on socket.io-parser and on
+this package's parser, alternately in one process (CPU time, medians).
+
+  node bench/parser.bench.js [rounds=9] [msPerRun=150]
+`;
+
 function main() {
-  const rounds = Number(process.argv[2] || 9);
-  const ms = Number(process.argv[3] || 150);
+  const [rounds, ms] = commandLine(USAGE, (argv) => {
+    const { positional } = parseOptions(argv, { positional: 2 });
+    return [
+      numberArg('rounds', positional[0] || 9, { integer: true, min: 1 }),
+      numberArg('msPerRun', positional[1] || 150, { min: 1 }),
+    ];
+  });
   // Both parsers must produce the same bytes for every case before timing.
   for (const [name, make] of cases) {
     const a = new stock.Encoder().encode(make());

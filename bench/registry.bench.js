@@ -8,6 +8,16 @@
 // (the adapter's own bench measures the whole path). Run with --expose-gc for
 // the memory figures: node --expose-gc bench/registry.bench.js
 
+const { parseOptions, commandLine } = require('./support/cli');
+
+commandLine(`
+The native room registry through its binding against socket.io-adapter's
+in-memory bookkeeping, alternately in one process (CPU time; memory figures
+with --expose-gc).
+
+  node --expose-gc bench/registry.bench.js
+`, (argv) => parseOptions(argv, {}));
+
 const { Adapter } = require('socket.io-adapter');
 const { addon, native } = require('../lib/binding');
 

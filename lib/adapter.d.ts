@@ -27,12 +27,18 @@ export declare class NativeAdapter extends Adapter {
   /**
    * Counters of the native fan-out (process-wide) and of this namespace's
    * registry. Broadcasts written natively emit no engine.io
-   * `packetCreate`/`flush`/`drain` events.
+   * `packetCreate`/`flush`/`drain` events. `io.of("/").adapter` is typed as
+   * socket.io-adapter's Adapter, and without the addon it is one (no
+   * `stats()`): use {@link adapterStats}, which works in both modes.
    */
   stats(): NativeAdapterStats;
 }
 
-/** What {@link NativeAdapter.stats} returns. */
+/**
+ * What {@link adapterStats} (and {@link NativeAdapter.stats}) returns.
+ * Without the addon, or with SOCKET_IO_NATIVE_FANOUT=0, `fanout` is false
+ * and only the namespace's counts are there.
+ */
 export type NativeAdapterStats =
   | ({ fanout: true } & FanoutStats & RegistryCounts)
   | ({ fanout: false } & RegistryCounts);
@@ -70,11 +76,15 @@ export interface FanoutStats {
   /** Frame deliveries and bytes in remainders. */
   framesHanded: number;
   bytesHanded: number;
-  /** Volatile deliveries dropped behind frames corked in the same iteration. */
+  /** Volatile deliveries dropped behind frames corked for the same connection in the same tick. */
   droppedVolatile: number;
+  /** Per-iteration flushes that left connections for the next iteration (SOCKET_IO_NATIVE_FLUSH_BUDGET). */
+  deferredFlushes: number;
   /** Connections registered and unregistered since start. */
   registered: number;
   unregistered: number;
+  /** Recipients that kept the standard path for a tick because that tick's registration budget was spent. */
+  registrationsDeferred: number;
   /**
    * Connections that keep the standard path, by reason (tls, deflate, base64, no descriptor, register-failed;
    * descriptor-reserve and descriptor-limit: the process was short of file descriptors, and a later broadcast

@@ -9,19 +9,17 @@ export declare class ConnectionRegistry {
   readonly fanout: any;
   /** The fan-out id of `conn` (an engine.io Socket), registering it when it qualifies; -1 when not. */
   idOf(conn: any): number;
+  /** Queues, once per tick, the nextTick callback that starts the fan-out's next tick. */
+  queueTick(): void;
   /** Whether a remainder of ours is still being written to connection `id`. */
   hasRawPending(id: number): boolean;
   counts(): {
     connections: number;
     registered: number;
     unregistered: number;
+    registrationsDeferred: number;
     refused: Record<string, number>;
     descriptorReserve: { softLimit: number; reserve: number } | null;
   };
 }
 
-/**
- * Parses a SOCKET_IO_NATIVE_FD_RESERVE value: a count ("256") or a share of the soft open-files limit
- * ("10%", in hundredths of a percent); undefined when unset or empty, null when invalid.
- */
-export declare function parseDescriptorReserve(text: string | undefined): number | { share: number } | undefined | null;

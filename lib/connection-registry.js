@@ -2,19 +2,10 @@
 
 const debug = require('debug')('socket.io-native:fanout');
 const { descriptorOfEngineSocket, isEngineSocketIdle } = require('./websocket-descriptor');
-
-/**
- * Connections the per-iteration flush writes at most before it lets the
- * event loop run again (the rest follow in the next iterations, in order).
- * One loopback write costs 5-7 us of CPU here, so a share is a few
- * milliseconds; measured at 10,000 clients, the longest event-loop blocking
- * fell from 150-260 ms (everything at once) to 16-24 ms (bench/RESULTS.md).
- * `SOCKET_IO_NATIVE_FLUSH_BUDGET` overrides it (0: everything at once).
- */
-const FLUSH_BUDGET = 1000;
+const { settings } = require('./env');
 
 /** An empty write: its callback runs once every byte written before it left. */
-const EMPTY = Buffer.alloc(0);
+const EMPTY = [Buffer.alloc(0)];
 
 /**
  * How long registrations stop after the process ran short of descriptors
@@ -35,26 +26,6 @@ const WAITING = Object.freeze({ waiting: true });
 
 /** Whether the one warning about descriptors was emitted (once per process). */
 let warnedShort = false;
-/** Whether the one warning about SOCKET_IO_NATIVE_FD_RESERVE was emitted. */
-let warnedSetting = false;
-
-/**
- * Parses SOCKET_IO_NATIVE_FD_RESERVE: a count of descriptors ("256") or a
- * share of the soft open-files limit ("10%", "2.5%"), strictly. undefined:
- * unset or empty (the default: 10% of the soft limit, at least 64); null:
- * not a valid setting.
- *
- * @param {string | undefined} text
- * @returns {number | { share: number } | undefined | null} count, or share in hundredths of a percent
- */
-function parseDescriptorReserve(text) {
-  if (text === undefined || text === '') return undefined;
-  if (/^[0-9]{1,9}$/.test(text)) return Number(text);
-  const match = /^([0-9]{1,3}(?:\.[0-9]{1,2})?)%$/.exec(text);
-  if (match !== null && Number(match[1]) <= 100) return { share: Math.round(Number(match[1]) * 100) };
-  return null;
-}
-
 /**
  * One engine.io connection registered with the native fan-out.
  * @typedef {object} ConnectionEntry
@@ -88,7 +59,8 @@ function parseDescriptorReserve(text) {
  *    errors, or engine.io moves the connection to another transport.
  *
  * Bytes the fan-out could not write (a full socket buffer) come back through
- * `onRemainder` and are written raw to the net.Socket, ahead of anything the
+ * `onRemainder` as Buffers that view the frames' shared storage (no copy per
+ * connection) and are written raw to the net.Socket, ahead of anything the
  * standard path writes later.
  */
 class ConnectionRegistry {
@@ -106,11 +78,18 @@ class ConnectionRegistry {
     this.refused = Object.create(null);
     this.registered = 0;
     this.unregistered = 0;
+    /** Registrations per tick (lib/env.js); Infinity: no limit. */
+    this.registrationBudget = settings.registrationBudget === 0 ? Infinity : settings.registrationBudget;
+    /** Registrations left in this tick. */
+    this.registrationsLeft = this.registrationBudget;
+    /** Recipients left on the standard path for a tick because the budget was spent. */
+    this.registrationsDeferred = 0;
     /** Whether a nextTick callback that starts the fan-out's next tick is queued. */
     this.tickQueued = false;
     /** @private */
     this.onTick = () => {
       this.tickQueued = false;
+      this.registrationsLeft = this.registrationBudget;
       fanout.nextTick();
     };
     fanout.onRemainder((ids, buffers) => this.onRemainder(ids, buffers));
@@ -123,24 +102,9 @@ class ConnectionRegistry {
     this.short = null;
     /** @private */
     this.shortTimer = null;
-    if (typeof fanout.descriptorReserve === 'function') {
-      const text = process.env.SOCKET_IO_NATIVE_FD_RESERVE;
-      const setting = parseDescriptorReserve(text);
-      if (setting === null) {
-        debug('SOCKET_IO_NATIVE_FD_RESERVE=%j is not a count or a percentage; using the default', text);
-        if (!warnedSetting) {
-          warnedSetting = true;
-          process.emitWarning(`socket.io-native: SOCKET_IO_NATIVE_FD_RESERVE=${JSON.stringify(text)} is neither ` +
-            'a number of descriptors ("256") nor a share of the open-files limit ("10%"); the default ' +
-            '(10%, at least 64) applies', { code: 'SOCKET_IO_NATIVE_FD_RESERVE_INVALID' });
-        }
-      }
-      fanout.descriptorReserve(setting === undefined || setting === null ? null : setting);
-    }
-    const budget = Number(process.env.SOCKET_IO_NATIVE_FLUSH_BUDGET ?? FLUSH_BUDGET);
-    if (typeof fanout.flushBudget === 'function' && Number.isFinite(budget) && budget >= 0) {
-      fanout.flushBudget(budget);
-    }
+    if (typeof fanout.descriptorReserve === 'function') fanout.descriptorReserve(settings.fdReserve);
+    // lib/env.js read the variable (and warned if it could not).
+    if (typeof fanout.flushBudget === 'function') fanout.flushBudget(settings.flushBudget);
   }
 
   /**
@@ -175,6 +139,12 @@ class ConnectionRegistry {
       return -1;
     }
     if (this.short !== null) return this.wait(conn, entry, this.short);
+    if (this.registrationsLeft === 0) {
+      this.registrationsDeferred++;
+      return -1;
+    }
+    this.registrationsLeft--;
+    this.queueTick();
     let id;
     try {
       id = this.fanout.register(fd);
@@ -249,15 +219,16 @@ class ConnectionRegistry {
   }
 
   /**
-   * Called before each native broadcast. socket.io's websocket transport is
+   * Called before each native broadcast and registration. socket.io's websocket transport is
    * not writable from a write until ws calls back, which Node does from the
    * nextTick queue when the kernel took the write whole; a volatile packet in
    * between is dropped. The fan-out mirrors that with ticks: the first
    * broadcast of a tick queues a nextTick callback that starts the next one,
    * so a volatile broadcast is dropped for a connection that had frames
    * corked in the same tick, and only then (docs/fanout.md, "volatile").
+   * The same callback renews the registration budget.
    */
-  beforeBroadcast() {
+  queueTick() {
     if (this.tickQueued) return;
     this.tickQueued = true;
     process.nextTick(this.onTick);
@@ -280,7 +251,8 @@ class ConnectionRegistry {
    * many descriptors registrations keep free under it; null without the
    * addon's support.
    *
-   * @returns {{ connections: number, registered: number, unregistered: number, refused: Record<string, number>,
+   * @returns {{ connections: number, registered: number, unregistered: number, registrationsDeferred: number,
+   *   refused: Record<string, number>,
    *   descriptorReserve: { softLimit: number, reserve: number } | null }}
    */
   counts() {
@@ -288,6 +260,7 @@ class ConnectionRegistry {
       connections: this.byId.size,
       registered: this.registered,
       unregistered: this.unregistered,
+      registrationsDeferred: this.registrationsDeferred,
       refused: { ...this.refused },
       descriptorReserve: typeof this.fanout.descriptorReserve === 'function' ? this.fanout.descriptorReserve() : null,
     };
@@ -398,15 +371,27 @@ class ConnectionRegistry {
   }
 
   /**
+   * Writes `parts` in order as one write (corked: one writev), ahead of
+   * anything written to the socket later. The Buffers may view frames that
+   * other connections share: the stream keeps references, never copies.
+   *
    * @private
    * @param {ConnectionEntry} entry
-   * @param {Buffer} bytes
+   * @param {Buffer[]} parts
    */
-  writeRaw(entry, bytes) {
+  writeRaw(entry, parts) {
     const raw = entry.raw;
     if (raw.destroyed || !raw.writable) return;
     entry.rawPending++;
-    raw.write(bytes, entry.onRawWritten);
+    const last = parts.length - 1;
+    if (last === 0) {
+      raw.write(parts[0], entry.onRawWritten);
+      return;
+    }
+    raw.cork();
+    for (let i = 0; i < last; i++) raw.write(parts[i]);
+    raw.write(parts[last], entry.onRawWritten);
+    raw.uncork();
   }
 
   /**
@@ -414,7 +399,7 @@ class ConnectionRegistry {
    *
    * @private
    * @param {Uint32Array} ids
-   * @param {Buffer[]} buffers
+   * @param {Buffer[][]} buffers
    */
   onRemainder(ids, buffers) {
     for (let i = 0; i < ids.length; i++) {
@@ -424,4 +409,4 @@ class ConnectionRegistry {
   }
 }
 
-module.exports = { ConnectionRegistry, parseDescriptorReserve };
+module.exports = { ConnectionRegistry };

@@ -3,7 +3,7 @@
 const { Adapter, SessionAwareAdapter } = require('socket.io-adapter');
 const debug = require('debug')('socket.io-native:adapter');
 const binding = require('./binding');
-const { invalidArgError } = require('./errors');
+const { invalidArgError, unknownOptionError, adapterNotCalledError } = require('./errors');
 const { NativeAdapter } = require('./adapter');
 const { NativeSessionAwareAdapter } = require('./session-aware-adapter');
 
@@ -30,13 +30,21 @@ function registryAvailable() {
  * @example
  * const io = new Server(httpServer, { adapter: createAdapter(), parser });
  *
- * @param {{}} [options] reserved; must be an object when given
+ * @param {{}} [options] reserved: an object without keys when given (an
+ *   unknown option throws ERR_SOCKET_IO_NATIVE_UNKNOWN_OPTION)
  * @returns {(nsp: any) => any}
+ * @throws {TypeError} ERR_SOCKET_IO_NATIVE_ADAPTER_NOT_CALLED when socket.io
+ *   was given `createAdapter` itself rather than `createAdapter()`
  */
 function createAdapter(options) {
+  // socket.io makes each namespace's adapter with `new adapter(nsp)`; only
+  // the uncalled factory gets there.
+  if (new.target !== undefined) throw adapterNotCalledError('createAdapter()');
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw invalidArgError('createAdapter(options): options must be an object');
   }
+  const unknown = Object.keys(options || {});
+  if (unknown.length > 0) throw unknownOptionError('createAdapter(options)', unknown, []);
   const useNative = registryAvailable();
   if (!useNative) {
     debug('native room registry not available (%s); using socket.io-adapter',

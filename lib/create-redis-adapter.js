@@ -4,6 +4,7 @@ const debug = require('debug')('socket.io-native:redis');
 const redis = require('./redis-commands');
 const { redisError } = require('./redis-errors');
 const { registryAvailable } = require('./create-adapter');
+const { adapterNotCalledError } = require('./errors');
 const { RedisStreamReader } = require('./redis-stream-reader');
 
 /**
@@ -130,6 +131,9 @@ function streamNameFor(nsp, opts) {
  * @returns {(nsp: any) => any}
  */
 function createRedisAdapter(redisClient, opts) {
+  // socket.io makes each namespace's adapter with `new adapter(nsp)`; only
+  // the uncalled factory gets there.
+  if (new.target !== undefined) throw adapterNotCalledError('createRedisAdapter(redisClient)');
   checkAdapterVersion();
   redis.checkClient(redisClient, 'redisClient');
   const options = normalizeOptions(opts);

@@ -5,9 +5,13 @@ const debug = require('debug')('socket.io-native:parser');
 const { PacketType, isPayloadValid, isBinary } = require('./protocol');
 const { reconstruct, reconstructAssigning, reconstructBounded, placeholderBound } = require('./reconstruct');
 const { codes, protocolError } = require('./errors');
+const { payloadLogging, logPayload } = require('./payload-debug');
 
 // Read once: debug.enabled is an accessor on a function object and costs
 // more per call than a small packet's header (enable logging with DEBUG).
+// socket.io-native:parser says what kind of packet went by, never what it
+// carries (a CONNECT carries the handshake's auth token); the contents go to
+// socket.io-native:payload only (lib/payload-debug.js).
 const logging = debug.enabled;
 
 /**
@@ -217,7 +221,8 @@ class Decoder extends Emitter {
         throw protocolError('invalid payload', codes.INVALID_PAYLOAD);
       }
     }
-    if (logging) debug('decoded %s as %j', str, p);
+    if (logging) debug('decoded packet type %d, namespace %s, %d characters', p.type, p.nsp, length);
+    if (payloadLogging) logPayload('decoded', str);
     return p;
   }
 

@@ -2,9 +2,13 @@
 
 const debug = require('debug')('socket.io-native:parser');
 const { deconstruct, hasBinary } = require('./deconstruct');
+const { payloadLogging, logPayload } = require('./payload-debug');
 
 // Read once: debug.enabled is an accessor on a function object and costs
 // more per call than a small packet's header (enable logging with DEBUG).
+// socket.io-native:parser says what kind of packet went by, never what it
+// carries; the contents go to socket.io-native:payload only
+// (lib/payload-debug.js).
 const logging = debug.enabled;
 
 /**
@@ -31,7 +35,6 @@ class Encoder {
    * @returns {Array<string | any>}
    */
   encode(obj) {
-    if (logging) debug('encoding packet %j', obj);
     const type = obj.type;
     // Like socket.io-parser, look for binary data in the whole packet object
     // (every key, toJSON results), and only then deconstruct the payload.
@@ -47,7 +50,8 @@ class Encoder {
       if (nsp && nsp !== '/') str += nsp + ',';
       if (id != null) str += id;
       if (data != null) str += JSON.stringify(data, this.replacer);
-      if (logging) debug('encoded %j as %s', obj, str);
+      if (logging) debug('encoded packet type %d, namespace %s, %d characters, %d attachments', type, nsp || '/', str.length, buffers.length);
+      if (payloadLogging) logPayload('encoded', str);
       const out = [str];
       for (let i = 0; i < buffers.length; i++) out.push(buffers[i]);
       return out;
@@ -66,7 +70,8 @@ class Encoder {
     if (obj.nsp && obj.nsp !== '/') str += obj.nsp + ',';
     if (obj.id != null) str += obj.id;
     if (obj.data != null) str += JSON.stringify(obj.data, this.replacer);
-    if (logging) debug('encoded %j as %s', obj, str);
+    if (logging) debug('encoded packet type %d, namespace %s, %d characters', obj.type, obj.nsp || '/', str.length);
+    if (payloadLogging) logPayload('encoded', str);
     return str;
   }
 }

@@ -62,4 +62,43 @@ function invalidArgError(message) {
   return err;
 }
 
-module.exports = { codes, protocolError, readOnlyError, invalidArgError };
+/**
+ * An option the function does not have. The declarations reject it at
+ * compile time; this is the same check for JavaScript callers, who would
+ * otherwise believe it took effect.
+ *
+ * @param {string} fn e.g. "createAdapter(options)"
+ * @param {string[]} unknown the option names
+ * @param {string[]} known the option names it takes
+ * @returns {TypeError & { code: string }}
+ */
+function unknownOptionError(fn, unknown, known) {
+  const takes = known.length === 0 ? 'it takes no options yet' : `it takes ${known.join(', ')}`;
+  const err = new TypeError(`${fn}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; ${takes}`);
+  // @ts-ignore
+  err.code = 'ERR_SOCKET_IO_NATIVE_UNKNOWN_OPTION';
+  // @ts-ignore
+  return err;
+}
+
+/**
+ * `adapter: createAdapter` instead of `adapter: createAdapter()`: socket.io
+ * calls the factory itself with `new` and a Namespace, and without this check
+ * fails later with "this.adapter.init is not a function".
+ *
+ * @param {string} call how the factory is called, e.g. "createAdapter()"
+ * @returns {TypeError & { code: string }}
+ */
+function adapterNotCalledError(call) {
+  const name = call.slice(0, call.indexOf('('));
+  const err = new TypeError(
+    `socket.io called ${name} as the adapter class: pass its result, ` +
+    `\`new Server(httpServer, { adapter: ${call} })\`, not \`adapter: ${name}\``
+  );
+  // @ts-ignore
+  err.code = 'ERR_SOCKET_IO_NATIVE_ADAPTER_NOT_CALLED';
+  // @ts-ignore
+  return err;
+}
+
+module.exports = { codes, protocolError, readOnlyError, invalidArgError, unknownOptionError, adapterNotCalledError };

@@ -1,3 +1,5 @@
+import type { Namespace, Server } from "socket.io";
+import type { NativeAdapterStats } from "./adapter";
 import * as parser from "./parser";
 
 /** Packet parser for `new Server(httpServer, { parser })`. */
@@ -27,3 +29,18 @@ export declare function nativeMemory(): {
   registryBytes: number;
   fanout: Record<string, number> | null;
 };
+
+/**
+ * Counters of a namespace's adapter, with the native addon and without it:
+ * the namespace's sockets and rooms, and (when broadcasts take the native
+ * fan-out, `fanout: true`) the process's fan-out counters. Given a Server,
+ * its main namespace "/".
+ *
+ * @example
+ * const { sockets, rooms } = adapterStats(io);
+ * const chat = adapterStats(io.of("/chat"));
+ * if (chat.fanout) console.log(chat.framesWritten);
+ */
+export declare function adapterStats(
+  target: Server<any, any, any, any> | Namespace<any, any, any, any>
+): NativeAdapterStats;

@@ -11,6 +11,7 @@ const { nativeRooms } = require('./native-rooms');
 const { NativeSessionAwareAdapter } = require('./session-aware-adapter');
 const { createRedisAdapter } = require('./create-redis-adapter');
 const { nativeMemory } = require('./native-memory');
+const { adapterStats } = require('./adapter-stats');
 
 module.exports = {
   createAdapter,
@@ -19,6 +20,7 @@ module.exports = {
   nativeRooms,
   createRedisAdapter,
   nativeMemory,
+  adapterStats,
   /** Packet parser for `new Server(httpServer, { parser })`. */
   parser: require('./parser'),
   /** Whether the native addon loaded. */

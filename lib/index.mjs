@@ -12,6 +12,7 @@ export const {
   nativeRooms,
   createRedisAdapter,
   nativeMemory,
+  adapterStats,
   parser,
   native,
 } = cjs;

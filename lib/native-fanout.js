@@ -2,6 +2,7 @@
 
 const { Adapter } = require('socket.io-adapter');
 const binding = require('./binding');
+const { settings } = require('./env');
 const { ConnectionRegistry } = require('./connection-registry');
 
 /** @type {ConnectionRegistry | null} one per process (the addon's fan-out is) */
@@ -22,6 +23,7 @@ function connectionRegistry() {
 
 /**
  * Whether broadcasts can take the native fan-out. `SOCKET_IO_NATIVE_FANOUT=0`
+ * (or false/no/off, see lib/env.js)
  * keeps the native registry and codec but writes every broadcast the standard
  * way (for comparisons and as an escape hatch).
  *
@@ -29,7 +31,7 @@ function connectionRegistry() {
  */
 function fanoutAvailable() {
   return binding.native && binding.addon != null && binding.addon.fanout != null &&
-    process.platform !== 'win32' && process.env.SOCKET_IO_NATIVE_FANOUT !== '0';
+    process.platform !== 'win32' && settings.fanout;
 }
 
 /**
@@ -186,7 +188,7 @@ class NativeFanout {
     const first = encodedPackets[0];
     let handed;
     if (typeof first === 'string' || Buffer.isBuffer(first)) {
-      this.registry.beforeBroadcast();
+      this.registry.queueTick();
       handed = this.fanout.broadcast(first, batch.ids, n, batch.out,
         encodedPackets.length === 1 ? undefined : encodedPackets.slice(1), packetOpts.volatile === true);
     } else {

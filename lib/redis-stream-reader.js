@@ -2,6 +2,7 @@
 
 const debug = require('debug')('socket.io-native:redis');
 const redis = require('./redis-commands');
+const { errorSummary } = require('./payload-debug');
 
 /** Retry delays after a failed XREAD: doubling from the first to the last. */
 const RETRY_FIRST_MS = 50;
@@ -68,7 +69,7 @@ class RedisStreamReader {
           try {
             this._onEntry(entry.message, entry.id);
           } catch (err) {
-            debug('entry %s of %s failed: %s', entry.id, this._stream, err.message);
+            debug('entry %s of %s failed: %s', entry.id, this._stream, errorSummary(err));
           }
         }
       }

@@ -6,6 +6,7 @@ const { encode, decode } = require('@msgpack/msgpack');
 const debug = require('debug')('socket.io-native:redis');
 const redis = require('./redis-commands');
 const { redisError } = require('./redis-errors');
+const { errorSummary } = require('./payload-debug');
 const { nativeRooms } = require('./native-rooms');
 const { NativeAdapter, initLocalLayer } = require('./adapter');
 
@@ -203,7 +204,7 @@ function defineClass(native) {
         try {
           message = decode(payload);
         } catch (err) {
-          debug('[%s] invalid pub/sub payload: %s', this.uid, err.message);
+          debug('[%s] invalid pub/sub payload: %s', this.uid, errorSummary(err));
           return;
         }
         this.onMessage(message);
@@ -299,7 +300,7 @@ function defineClass(native) {
       try {
         message = decodeEntry(entry);
       } catch (err) {
-        debug('[%s] invalid stream entry %s: %s', this.uid, offset, err.message);
+        debug('[%s] invalid stream entry %s: %s', this.uid, offset, errorSummary(err));
         return;
       }
       this.onMessage(message, offset);
@@ -428,7 +429,7 @@ function defineClass(native) {
       const value = Buffer.from(encode(session)).toString('base64');
       const ttl = this.nsp.server.opts.connectionStateRecovery.maxDisconnectionDuration;
       redis.setPx(this._client, key, value, ttl).catch((err) => {
-        debug('[%s] session %s not persisted: %s', this.uid, session.pid, err.message);
+        debug('[%s] session of socket %s not persisted: %s', this.uid, session.sid, err.message);
       });
     }
 
@@ -482,7 +483,7 @@ function defineClass(native) {
       try {
         [uid, packet, opts] = /** @type {any[]} */ (decode(payload));
       } catch (err) {
-        debug('[%s] invalid emitter payload: %s', this.uid, err.message);
+        debug('[%s] invalid emitter payload: %s', this.uid, errorSummary(err));
         return;
       }
       if (uid === this.uid || !packet || packet.nsp !== this.nsp.name || !opts) return;
@@ -500,7 +501,7 @@ function defineClass(native) {
       try {
         request = JSON.parse(payload.toString());
       } catch (err) {
-        debug('[%s] invalid emitter request: %s', this.uid, err.message);
+        debug('[%s] invalid emitter request: %s', this.uid, errorSummary(err));
         return;
       }
       const local = () => {

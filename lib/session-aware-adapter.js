@@ -111,7 +111,9 @@ class NativeSessionAwareAdapter extends NativeAdapter {
       const packet = this.packets[i];
       if (reachesSession(session.rooms, packet.opts)) missedPackets.push(packet.data);
     }
-    debug('session %s restored with %d missed packets', pid, missedPackets.length);
+    // The private id (pid) is what a client presents to take the session
+    // over, so it is never logged; the public socket id is.
+    debug('session of socket %s restored with %d missed packets', session.sid, missedPackets.length);
     return Promise.resolve({ ...session, missedPackets });
   }
 

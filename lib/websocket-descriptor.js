@@ -65,6 +65,9 @@ function isWebSocketIdle(ws) {
 function descriptorOfEngineSocket(conn) {
   const transport = conn && conn.transport;
   if (!transport || transport.name !== 'websocket') return { fd: -1, reason: 'transport' };
+  // Engine.IO protocol 3 (socket.io v2 clients, allowEIO3) puts a type byte in
+  // front of every binary message; the fan-out frames protocol 4.
+  if (conn.protocol !== 4) return { fd: -1, reason: 'eio3' };
   // engine.io sends binary as base64 text when the client asked for it (b64=1).
   if (transport.supportsBinary === false) return { fd: -1, reason: 'base64' };
   if (transport.perMessageDeflate) return { fd: -1, reason: 'deflate' };

@@ -174,3 +174,39 @@ test('broadcast.bench.js --from-json --chart redraws a saved run without measuri
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the printed table gives every ratio one way (reference / this variant) and a legend under it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-bench-table-'));
+  try {
+    const saved = path.join(dir, 'run.json');
+    fs.writeFileSync(saved, JSON.stringify(savedRun(['stock', 'native', 'sendloop'])));
+    const { error, stdout, stderr } = await new Promise((resolve) => {
+      execFile(process.execPath, [path.join(root, 'bench', 'broadcast.bench.js'), '--from-json', saved, '--markdown'],
+        { cwd: root, timeout: 120000 }, (err, so, se) => resolve({ error: err, stdout: so, stderr: se }));
+    });
+    assert.strictEqual(error, null, `${stdout}\n${stderr}`);
+    const lines = stdout.split('\n');
+    const header = lines.find((l) => l.startsWith('| variant'));
+    const columns = header.split('|').map((c) => c.trim()).filter(Boolean);
+    const stockCol = columns.indexOf('stock / this');
+    const floorCol = columns.indexOf('send() / this');
+    assert.ok(stockCol > 0 && floorCol > 0, header);
+    // The burst table at N = 5000: stock 12.1, native 0.43, send() loop 5.3 us/frame.
+    const start = lines.findIndex((l) => /bursts of 10 broadcasts per turn, N = 5000/.test(l));
+    const cells = (variant) => lines.slice(start).find((l) => l.startsWith(`| ${variant} `)).split('|').map((c) => c.trim()).slice(1);
+    const ratio = (variant, col) => Number(cells(variant)[col].replace(/x$/, ''));
+    assert.strictEqual(ratio('stock', stockCol), 1);
+    assert.strictEqual(ratio('native', stockCol), Number((12.1 / 0.43).toFixed(2)), 'stock / native, as the README table');
+    assert.strictEqual(ratio('native', floorCol), Number((5.3 / 0.43).toFixed(2)));
+    assert.strictEqual(ratio('stock', floorCol), Number((5.3 / 12.1).toFixed(2)));
+    // Every column is explained under the tables.
+    const legend = stdout.slice(stdout.lastIndexOf('|'));
+    for (const column of columns.filter((c) => c !== '(range)')) {
+      assert.ok(legend.includes(column), `"${column}" is not explained:\n${legend}`);
+    }
+    assert.match(legend, /^sys %\s+share of that CPU time spent in the kernel/m);
+    assert.match(legend, /^loadgen us\/frame\s+CPU time of the load generator/m);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -10,6 +10,9 @@
 // A tiny flush budget, so that broadcasts here are also written over several
 // event-loop iterations (the per-iteration flush then defers connections).
 process.env.SOCKET_IO_NATIVE_FLUSH_BUDGET = '3';
+// And registrations spread over ticks: two per tick, so recipients of one
+// broadcast are partly native, partly on the standard path until registered.
+process.env.SOCKET_IO_NATIVE_REGISTRATION_BUDGET = '2';
 
 const test = require('node:test');
 const assert = require('node:assert');
@@ -18,7 +21,7 @@ const { Server } = require('socket.io');
 const ioc = require('socket.io-client');
 const { runBoth, waitFor, until } = require('./support/e2e');
 const { createAdapter, parser } = require('../lib/index');
-const { fanoutAvailable } = require('../lib/native-fanout');
+const { fanoutAvailable, connectionRegistry } = require('../lib/native-fanout');
 
 const skip = fanoutAvailable() ? false : 'native fan-out not available';
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -162,6 +165,28 @@ same('volatile relays from client handlers reach every other client, as in stock
   for (const heard of outcome) assert.strictEqual(heard.length, 5 * 20);
 });
 
+same('Engine.IO protocol 3 clients (allowEIO3) get binary broadcasts with their type byte, as in stock', { allowEIO3: true }, async (ctx) => {
+  const WebSocket = require('ws');
+  const frames = [];
+  const ws = new WebSocket(`${ctx.url.replace('http', 'ws')}/socket.io/?EIO=3&transport=websocket`);
+  ws.on('message', (data, isBinary) => frames.push(isBinary ? `bin:${data.toString('hex')}` : `text:${data}`));
+  // A v2 client is connected to "/" as soon as the handshake is done.
+  await until(() => frames.some((f) => f === 'text:40'), 'v2 connect');
+  await until(() => ctx.io.of('/').sockets.size === 1, 'socket');
+  for (let k = 0; k < 3; k++) {
+    ctx.io.emit('b', Buffer.from([1, 2, k]), 'x');
+    ctx.io.emit('t', k);
+    await turn();
+  }
+  ctx.io.emit('end');
+  await until(() => frames.some((f) => f.includes('"end"')), 'end');
+  ws.close();
+  // The open packet carries a random session id.
+  return frames.filter((f) => !f.startsWith('text:0') && f !== 'text:2' && f !== 'text:3');
+}, (frames) => {
+  assert.ok(frames.includes('bin:04010200'), `no protocol-3 binary frame in ${frames}`);
+});
+
 same('direct emits, acks of broadcastWithAck and broadcasts interleave as in stock', {}, async (ctx) => {
   ctx.io.on('connection', (socket) => socket.on('ask', (n, cb) => cb(n)));
   const cs = [];
@@ -203,19 +228,24 @@ test('broadcasts in one turn reach each connection in one write', { skip, timeou
   }
   const got = cs.map(() => []);
   cs.forEach((c, i) => c.on('m', (n) => got[i].push(n)));
-  // An idle start: the connect packets were acknowledged.
-  io.emit('m', -1);
-  await until(() => got.every((g) => g.length === 1), 'first');
+  // An idle start: the connect packets were acknowledged, and every
+  // connection registered (a few per tick, by this file's budget).
   const adapter = io.of('/').adapter;
+  let warm = 0;
+  for (; warm < 20 && (warm === 0 || adapter.stats().connections < 5); warm++) {
+    io.emit('m', -1);
+    await turn();
+  }
+  await until(() => got.every((g) => g.length === warm), 'first');
   const before = adapter.stats();
   for (let n = 0; n < 10; n++) io.emit('m', n);
-  await until(() => got.every((g) => g.length === 11), 'burst');
+  await until(() => got.every((g) => g.length === warm + 10), 'burst');
   const after = adapter.stats();
   assert.strictEqual(after.framesWritten - before.framesWritten, 50);
   assert.strictEqual(after.writes - before.writes, 5);
   assert.strictEqual(after.coalescedWrites - before.coalescedWrites, 5);
   assert.strictEqual(after.connections, 5);
-  for (const g of got) assert.deepStrictEqual(g, [-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  for (const g of got) assert.deepStrictEqual(g, [...Array(warm).fill(-1), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   for (const c of cs) c.disconnect();
   io.close();
   await until(() => io.of('/').adapter.stats().connections === 0, 'unregistered');
@@ -275,8 +305,18 @@ test('a client that stops reading gets every frame in order once it resumes', { 
   io.close();
 });
 
-test('churn: hundreds of clients come and go while broadcasting; each gets only its own frames', { skip, timeout: 180000 }, async () => {
+test('churn: hundreds of clients come and go while broadcasting; each gets only its own frames', { skip, timeout: 180000 }, async (t) => {
   const { io, url } = await nativeServer();
+  // Every newcomer registers at its first broadcast here (no per-tick
+  // budget), so that descriptor numbers are reused by registered connections.
+  const registry = connectionRegistry();
+  const budget = registry.registrationBudget;
+  registry.registrationBudget = Infinity;
+  registry.registrationsLeft = Infinity;
+  t.after(() => {
+    registry.registrationBudget = budget;
+    registry.registrationsLeft = budget;
+  });
   io.on('connection', (socket) => socket.join(socket.handshake.auth.group));
   const live = new Set();
   const problems = [];

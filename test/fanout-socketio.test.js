@@ -43,7 +43,7 @@ async function startServer(options = {}) {
     // first, and the connection is busy until engine.io is done.
     const onPacketCreate = () => {
       const rest = fanout.setBusy(id, true);
-      if (rest) rawSocketOf(conn).write(rest);
+      if (rest) rawSocketOf(conn).write(Buffer.concat(rest));
     };
     const onReady = () => {
       if (isEngineSocketIdle(conn)) fanout.setBusy(id, false);
@@ -64,7 +64,7 @@ async function startServer(options = {}) {
       for (const entry of entries.values()) {
         if (entry.id !== ids[i]) continue;
         const conn = entry.socket.conn;
-        rawSocketOf(conn).write(buffers[i], () => {
+        rawSocketOf(conn).write(Buffer.concat(buffers[i]), () => {
           if (isEngineSocketIdle(conn)) fanout.setBusy(entry.id, false);
         });
       }

@@ -40,9 +40,12 @@ class Harness {
         const entry = this.connections.get(ids[i]);
         if (!entry) continue;
         this.jsWrites++;
-        // The remainder is raw frame bytes: it goes to the socket as is,
-        // ahead of anything the standard path writes after it.
-        entry.ws._socket.write(buffers[i], () => this.maybeDrained(ids[i]));
+        // The remainder is raw frame bytes (views of the shared frames): it
+        // goes to the socket as is, ahead of anything the standard path
+        // writes after it.
+        const parts = buffers[i];
+        for (let k = 0; k < parts.length - 1; k++) entry.ws._socket.write(parts[k]);
+        entry.ws._socket.write(parts[parts.length - 1], () => this.maybeDrained(ids[i]));
       }
     });
   }
@@ -340,7 +343,8 @@ test('native frames are byte for byte what ws builds', { skip, timeout: 60000 },
   // handBack: the corked frames come back unwritten and the connection is busy.
   assert.strictEqual(fanout.broadcast('2["back"]', ids, 1, out), 0);
   const back = fanout.handBack(id);
-  assert.ok(back.equals(Buffer.concat(Sender.frame(Buffer.from('42["back"]'), {
+  assert.ok(Array.isArray(back) && back.every((part) => Buffer.isBuffer(part)));
+  assert.ok(Buffer.concat(back).equals(Buffer.concat(Sender.frame(Buffer.from('42["back"]'), {
     fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false,
   }))));
   assert.strictEqual(fanout.broadcast('2["busy"]', ids, 1, out), 1);
@@ -398,7 +402,7 @@ test('argument checks', { skip }, () => {
 });
 
 test('SOCKET_IO_NATIVE_FD_RESERVE is parsed strictly', () => {
-  const { parseDescriptorReserve } = require('../lib/connection-registry');
+  const { parseDescriptorReserve } = require('../lib/env');
   assert.strictEqual(parseDescriptorReserve(undefined), undefined);
   assert.strictEqual(parseDescriptorReserve(''), undefined);
   assert.strictEqual(parseDescriptorReserve('0'), 0);
@@ -413,7 +417,7 @@ test('SOCKET_IO_NATIVE_FD_RESERVE is parsed strictly', () => {
 
 test('the descriptor reserve is set from SOCKET_IO_NATIVE_FD_RESERVE, and garbage warns once', { skip }, () => {
   const { execFileSync } = require('node:child_process');
-  // A fresh process per setting: the registry reads it once, at start.
+  // A fresh process per setting: lib/env.js reads it once, when the package loads.
   const code = `
     const { ConnectionRegistry } = require(${JSON.stringify(require.resolve('../lib/connection-registry'))});
     const { fanout } = require(${JSON.stringify(require.resolve('../lib/binding'))}).addon;
@@ -435,6 +439,6 @@ test('the descriptor reserve is set from SOCKET_IO_NATIVE_FD_RESERVE, and garbag
   assert.deepStrictEqual(run(''), { reserve: { softLimit: limit, reserve: share(1000, 64) }, warnings: [] });
   assert.deepStrictEqual(run('lots'), {
     reserve: { softLimit: limit, reserve: share(1000, 64) },
-    warnings: ['SOCKET_IO_NATIVE_FD_RESERVE_INVALID'],
+    warnings: ['SOCKET_IO_NATIVE_INVALID_ENV'],
   });
 });

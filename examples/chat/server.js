@@ -5,6 +5,9 @@
  * hands out signed tokens; socket.io (with socket.io-native's adapter and
  * parser) runs the `/chat` namespace: token check on connect, rooms, messages
  * confirmed by acks, typing indicators and the member list of each room.
+ * Connection state recovery is on: a client whose connection dropped for less
+ * than two minutes comes back in its room and gets the messages it missed.
+ * The protocol a client speaks is in README.md.
  *
  * Run it with `npm run example` at the repository root (PORT and HOST pick
  * the address, 127.0.0.1:3000 by default; CHAT_SECRET the signing key).
@@ -79,7 +82,13 @@ function chatNamespace(io, secret) {
   }
 
   chat.on('connection', (socket) => {
-    debug('%s connected (%s)', socket.data.name, socket.id);
+    debug('%s connected (%s%s)', socket.data.name, socket.id, socket.recovered ? ', recovered' : '');
+    if (socket.recovered && socket.data.room) {
+      // Connection state recovery gave the socket back its rooms and its
+      // `data` (name, room) and replayed what it missed; the others saw it
+      // leave, so they get the member list again.
+      sendMembers(socket.data.room).catch((err) => debug('members of %s: %s', socket.data.room, err.message));
+    }
 
     socket.on('join', async (request, ack) => {
       if (typeof ack !== 'function') return;
@@ -136,7 +145,9 @@ function chatNamespace(io, secret) {
 /**
  * Starts the chat server.
  *
- * @param {{ port?: number, host?: string, secret?: string | Buffer }} [options]
+ * @param {{ port?: number, host?: string, secret?: string | Buffer, stock?: boolean }} [options]
+ *   `stock`: socket.io's own adapter and parser instead of this package's
+ *   (the tests run the same scenario on both)
  * @returns {Promise<{ url: string, io: import('socket.io').Server, close: () => Promise<void> }>}
  */
 async function start(options = {}) {
@@ -161,7 +172,12 @@ async function start(options = {}) {
   });
 
   const httpServer = http.createServer(app);
-  const io = new Server(httpServer, { adapter: createAdapter(), parser });
+  const io = new Server(httpServer, {
+    ...(options.stock ? {} : { adapter: createAdapter(), parser }),
+    // A client that lost its connection for less than this gets its session
+    // back: same socket id, rooms and `data`, and the broadcasts it missed.
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
+  });
   chatNamespace(io, secret);
 
   await new Promise((resolve, reject) => {

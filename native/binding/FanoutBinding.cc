@@ -5,12 +5,16 @@
 // that need the standard path come out through Uint32Arrays the caller owns
 // and reuses. Byte buffers cross only for remainders, which exist only for
 // connections whose socket buffer was full, and they cross in bulk: one call
-// per flush with all of them.
+// per flush with all of them. A remainder crosses as views of the frames'
+// own storage (see FrameViews), never as a copy: a slow client's backlog
+// costs a reference to frames every other recipient shares.
 
 #include <napi.h>
 #include <uv.h>
 
 #include <cstdint>
+#include <new>
+#include <unordered_map>
 #include <vector>
 
 #include "Errors.h"
@@ -20,6 +24,68 @@
 
 namespace sio::binding {
 namespace {
+
+// Turns remainders into arrays of Buffers that view the frames' storage in
+// place. Each view holds a reference to its frame until V8 collects it, so a
+// frame lives exactly as long as some connection still owes its bytes, and a
+// frame owed by many connections is one block of memory, as the standard
+// path's shared pre-encoded frame is. Within one hand-off a frame gets one
+// view however many connections owe it whole.
+class FrameViews {
+ public:
+  explicit FrameViews(Napi::Env env) : env_(env) {}
+
+  // The bytes of `remainder` in order: frames[0] from its offset, then the
+  // other frames whole.
+  Napi::Array of(const FanOut::Remainder& remainder) {
+    Napi::Array parts = Napi::Array::New(env_, remainder.frames.size());
+    for (std::size_t i = 0; i < remainder.frames.size(); ++i) {
+      const FrameRef& frame = remainder.frames[i];
+      const std::size_t offset = i == 0 ? remainder.offset : 0;
+      parts.Set(static_cast<std::uint32_t>(i), offset == 0 ? whole(frame) : view(frame, offset));
+    }
+    return parts;
+  }
+
+ private:
+  // What a view keeps alive, and how much it told V8 about.
+  struct Hold {
+    FrameRef frame;
+    std::int64_t bytes;
+  };
+
+  Napi::Value whole(const FrameRef& frame) {
+    auto found = wholes_.find(frame.get());
+    if (found != wholes_.end()) return Napi::Value(env_, found->second);
+    Napi::Value value = view(frame, 0);
+    wholes_.emplace(frame.get(), value);
+    return value;
+  }
+
+  Napi::Value view(const FrameRef& frame, std::size_t offset) {
+    auto* hold = new (std::nothrow) Hold{frame, static_cast<std::int64_t>(frame.size())};
+    if (hold == nullptr) {
+      // No memory for the small holder: a copy needs no holder at all.
+      return Napi::Buffer<std::uint8_t>::Copy(env_, frame.data() + offset, frame.size() - offset);
+    }
+    // The frame's storage is malloc'd, not V8's: report it while a view
+    // keeps it alive, so that garbage collection runs when unwritten
+    // backlogs are what holds memory.
+    Napi::MemoryManagement::AdjustExternalMemory(env_, hold->bytes);
+    // NewOrCopy copies (and finalizes at once) where a runtime forbids
+    // buffers over external memory.
+    return Napi::Buffer<std::uint8_t>::NewOrCopy(
+        env_, const_cast<std::uint8_t*>(frame.data() + offset), frame.size() - offset,
+        [](Napi::Env env, std::uint8_t*, Hold* held) {
+          Napi::MemoryManagement::AdjustExternalMemory(env, -held->bytes);
+          delete held;
+        },
+        hold);
+  }
+
+  Napi::Env env_;
+  std::unordered_map<const FrameBuffer*, napi_value> wholes_;
+};
 
 // State of one addon instance (the main thread or one worker): the engine,
 // the loop handles and the remainder callback. Exported functions carry a
@@ -113,14 +179,13 @@ class FanoutInstance {
     const std::size_t count = remainders_.size();
     Napi::Uint32Array ids = Napi::Uint32Array::New(env, count);
     Napi::Array buffers = Napi::Array::New(env, count);
+    FrameViews views(env);
     for (std::size_t i = 0; i < count; ++i) {
       const FanOut::Remainder& remainder = remainders_[i];
-      Napi::Buffer<std::uint8_t> bytes = Napi::Buffer<std::uint8_t>::New(env, remainder.bytes());
-      remainder.copyTo(bytes.Data());
       ids[i] = remainder.id;
-      buffers.Set(static_cast<std::uint32_t>(i), bytes);
+      buffers.Set(static_cast<std::uint32_t>(i), views.of(remainder));
     }
-    // The frames can go now: the bytes were copied into the Buffers.
+    // The views hold their own references to the frames.
     remainders_.clear();
     if (onRemainder_.IsEmpty()) return;  // broadcast() refuses to run without a callback
     napi_value argv[] = {ids, buffers};
@@ -183,9 +248,7 @@ std::uint32_t idOf(const Napi::Value& value) { return value.As<Napi::Number>().U
 
 Napi::Value remainderOrUndefined(Napi::Env env, bool has, const FanOut::Remainder& remainder) {
   if (!has) return env.Undefined();
-  Napi::Buffer<std::uint8_t> bytes = Napi::Buffer<std::uint8_t>::New(env, remainder.bytes());
-  remainder.copyTo(bytes.Data());
-  return bytes;
+  return FrameViews(env).of(remainder);
 }
 
 // register(fd) -> id. Holds a duplicate of `fd` until unregister(id).
@@ -215,7 +278,7 @@ Napi::Value Unregister(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, instanceOf(info)->fanout().remove(idOf(info[0])) == Status::Ok);
 }
 
-// setBusy(id, busy) -> Buffer | undefined. Going busy writes the corked
+// setBusy(id, busy) -> Buffer[] | undefined. Going busy writes the corked
 // frames first and returns what the socket did not take, which the caller
 // must write before anything else.
 Napi::Value SetBusy(const Napi::CallbackInfo& info) {
@@ -230,7 +293,7 @@ Napi::Value SetBusy(const Napi::CallbackInfo& info) {
   return remainderOrUndefined(env, has, remainder);
 }
 
-// flushNow(id) -> Buffer | undefined: "something else is about to be written
+// flushNow(id) -> Buffer[] | undefined: "something else is about to be written
 // to this connection". Writes its corked frames; a remainder comes back here
 // (not through the callback) and the connection is then busy.
 Napi::Value FlushNow(const Napi::CallbackInfo& info) {
@@ -244,7 +307,7 @@ Napi::Value FlushNow(const Napi::CallbackInfo& info) {
   return remainderOrUndefined(env, has, remainder);
 }
 
-// handBack(id) -> Buffer | undefined: JS may have bytes of its own in flight
+// handBack(id) -> Buffer[] | undefined: JS may have bytes of its own in flight
 // on this connection that it did not announce (ws's automatic pong). Returns
 // the corked frames unwritten for JS to write behind them; the connection is
 // busy until setBusy(id, false).
@@ -370,10 +433,12 @@ Napi::Value Flush(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(instanceOf(info)->flushAll(false)));
 }
 
-// onRemainder(callback): callback(ids: Uint32Array, buffers: Buffer[]) is
+// onRemainder(callback): callback(ids: Uint32Array, buffers: Buffer[][]) is
 // called once per flush that left bytes unwritten, with all of them. The
-// caller writes buffers[i] to connection ids[i] through its own stream, ahead
-// of anything else, and the connection stays busy until setBusy(id, false).
+// caller writes the Buffers of buffers[i], in order, to connection ids[i]
+// through its own stream, ahead of anything else, and the connection stays
+// busy until setBusy(id, false). The Buffers view shared frame storage: they
+// must not be written to.
 // flushBudget([connections]) -> connections. Sets (when given) and returns
 // how many connections the per-iteration flush writes at most (0: all).
 Napi::Value FlushBudget(const Napi::CallbackInfo& info) {

@@ -44,3 +44,25 @@ void ok;
 parser.encode;
 // @ts-expect-error createAdapter takes no options yet
 createAdapter({ batch: true });
+
+// adapterStats: one typed way in both modes, for a Server or a Namespace,
+// also of a Server typed with its events.
+import { adapterStats } from "socket.io-native";
+import type { NativeAdapterStats, FanoutStats } from "socket.io-native";
+interface ServerToClient { said: (text: string) => void }
+interface ClientToServer { say: (text: string) => void }
+const typed = new Server<ClientToServer, ServerToClient>(createServer(), { adapter: createAdapter(), parser });
+const stats: NativeAdapterStats = adapterStats(io);
+const chatStats = adapterStats(typed.of("/chat"));
+const counts: number = stats.sockets + stats.rooms + chatStats.sockets;
+if (stats.fanout) {
+  const deferred: number = stats.deferredFlushes;
+  const fan: FanoutStats = stats;
+  void deferred;
+  void fan;
+}
+// @ts-expect-error fan-out counters exist only when fanout is true
+void stats.framesWritten;
+// @ts-expect-error a Server or a Namespace, not its adapter
+adapterStats(io.of("/").adapter);
+void counts;

@@ -40,3 +40,15 @@ void Rooms;
 void native;
 void valid;
 void version;
+
+// adapterStats works on a Server and on a Namespace, in both modes.
+const stats: sio.NativeAdapterStats = sio.adapterStats(io);
+const chatSockets: number = sio.adapterStats(io.of("/chat")).sockets;
+if (stats.fanout) {
+  const written: number = stats.framesWritten + stats.deferredFlushes;
+  void written;
+}
+// @ts-expect-error a count is a number
+const wrongCount: string = stats.rooms;
+void chatSockets;
+void wrongCount;

@@ -2,7 +2,8 @@
  * Chat client: log in (the server signs a token), connect to the `/chat`
  * namespace with the token in `auth`, join a room, send messages confirmed by
  * acks, show who is typing and who is in the room. socket.io-client
- * reconnects by itself; the room is joined again on every connect.
+ * reconnects by itself; the server's connection state recovery keeps the room
+ * across a short drop, and after a longer one the room is joined again.
  *
  * `?token=...` in the address replaces the login with that token (to see how
  * the server rejects a bad one).
@@ -149,6 +150,9 @@ function App() {
     socket.on('connect', () => {
       setStatus('connected');
       setError('');
+      // Connection state recovery: the server kept the room and replayed
+      // the messages missed meanwhile; nothing to join again.
+      if (socket.recovered) return;
       socket.emit('join', { room }, (res) => {
         if (!res.ok) {
           setError(res.error);
