@@ -18,7 +18,7 @@ function initLocalLayer(adapter) {
    * fan-out is not available (see lib/native-fanout.js).
    * @private
    */
-  adapter._fanout = createNativeFanout();
+  adapter._fanout = createNativeFanout(adapter._index);
 }
 
 /**

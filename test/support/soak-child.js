@@ -200,6 +200,81 @@ async function connectWorkload(total) {
 }
 
 /**
+ * `total` websocket clients connect at once, each server-side socket gets
+ * `dataBytes` of `socket.data` and joins two rooms, a broadcast reaches
+ * everyone, then every client leaves. Reports the heap before and after
+ * (full collections in between) and how many of the server's Socket objects
+ * are still reachable: socket.io lets go of a Socket when it disconnects, so
+ * nothing of it may stay.
+ *
+ * @param {number} total
+ * @param {number} dataBytes
+ */
+async function leaveWorkload(total, dataBytes) {
+  const httpServer = http.createServer();
+  const io = new Server(httpServer, serverOptions());
+  /** @type {WeakRef<any>[]} */
+  const refs = [];
+  let collected = 0;
+  const registry = new FinalizationRegistry(() => { collected++; });
+  let track = false;
+  let joined = 0;
+  io.on('connection', (socket) => {
+    // A flat string of its own per socket (padEnd or repeat would build a
+    // small tree of shared pieces), so that it weighs dataBytes.
+    socket.data = { blob: Buffer.alloc(dataBytes, socket.id).toString('latin1') };
+    socket.join(['all', `room-${joined++ % 8}`]);
+    if (track) {
+      refs.push(new WeakRef(socket));
+      registry.register(socket, 0);
+    }
+  });
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const port = httpServer.address().port;
+
+  const cycle = async (count) => {
+    const clients = await openClients(port, count);
+    let received = 0;
+    for (const ws of clients) {
+      ws.on('message', (data) => {
+        if (data.toString().startsWith('42["tick"')) received++;
+      });
+    }
+    const room3 = io.of('/').adapter.rooms.get('room-3');
+    const expected = count + (room3 === undefined ? 0 : room3.size);
+    io.to('all').emit('tick', 1);
+    io.to('room-3').except('room-4').emit('tick', 2);
+    await until(() => received >= expected, 'every client got the broadcasts');
+    for (const ws of clients) ws.close();
+    await until(() => io.of('/').sockets.size === 0, 'all sockets gone');
+    await until(() => clients.every((ws) => ws.readyState === WebSocket.CLOSED), 'all clients closed');
+    return { received, expected };
+  };
+
+  // A warm-up cycle creates whatever is created once (tables, caches).
+  await cycle(Math.min(total, 100));
+  const baseline = await measure();
+  track = true;
+  const { received, expected } = await cycle(total);
+  const after = await measure();
+  await settle();
+  const result = {
+    sockets: total,
+    dataBytes,
+    received,
+    expected,
+    baseline,
+    after,
+    reachable: refs.filter((r) => r.deref() !== undefined).length,
+    collected,
+    rooms: io.of('/').adapter.rooms.size,
+    sids: io.of('/').adapter.sids.size,
+  };
+  await new Promise((resolve) => io.close(() => resolve()));
+  return result;
+}
+
+/**
  * One client stops reading while another keeps reading; broadcasts of 1 KiB
  * go to both. Reports how much the server grew and whether the reading
  * client got everything while the other was stalled.
@@ -266,6 +341,7 @@ if (workload !== undefined) (async () => {
   let result;
   if (workload === 'adapter') result = await adapterWorkload();
   else if (workload === 'connect') result = await connectWorkload(Number(process.argv[4] || 10000));
+  else if (workload === 'leave') result = await leaveWorkload(Number(process.argv[4] || 2000), Number(process.argv[5] || 0));
   else if (workload === 'slow') result = await slowConsumerWorkload();
   else throw new Error(`unknown workload ${workload}`);
   process.stdout.write(JSON.stringify(result) + '\n');
