@@ -13,6 +13,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const util = require('node:util');
 const { makePair } = require('./support/adapter-pair');
+const { runBoth, until } = require('./support/e2e');
 const binding = require('../lib/binding');
 
 const nativeMode = binding.native && binding.addon.registry != null;
@@ -224,4 +225,42 @@ test('socket.io-adapter\'s _del() on ours leaves the room as del() does', () => 
   assert.deepStrictEqual(events.ours, events.stock);
   assert.deepStrictEqual([...ours.rooms.keys()], [...stock.rooms.keys()]);
   assert.deepStrictEqual([...ours.rooms.get('a')], [...stock.rooms.get('a')]);
+});
+
+test('a server that branches on Map/Set sends its clients what it sends them with stock', async () => {
+  const { stock, ours } = await runBoth({}, async (ctx) => {
+    const io = ctx.io;
+    // A common way to send Maps and Sets as JSON: a replacer that turns
+    // them into arrays, recognised with instanceof.
+    const replacer = (k, v) => (v instanceof Map || v instanceof Set ? [...v] : v);
+    const labelled = (text) => {
+      for (const [id, label] of ctx.labels) text = text.split(id).join(label);
+      return text;
+    };
+    io.on('connection', (socket) => {
+      socket.join(['lobby', `team-${socket.handshake.auth.i % 2}`]);
+      socket.on('census', () => {
+        const { rooms, sids } = io.of('/').adapter;
+        const lobby = rooms.get('lobby');
+        socket.emit('census',
+          labelled(JSON.stringify({ rooms, sids, lobby, mine: socket.rooms }, replacer)),
+          labelled(util.inspect({ rooms, sids }, { breakLength: 100 })),
+          lobby instanceof Set ? lobby.size : -1,
+          Object.prototype.toString.call(sids),
+          util.types.isMap(rooms) && util.types.isSet(socket.rooms));
+      });
+    });
+    const cs = [];
+    for (let i = 0; i < 3; i++) cs.push(await ctx.connected('/'));
+    cs[1].disconnect();
+    await until(() => io.of('/').sockets.size === 2, 'the second client left');
+    cs[0].emit('census');
+    await until(() => cs[0].received.length >= 1, 'census');
+    await ctx.barrier([cs[0], cs[2]]);
+    return ctx.got(cs[0]);
+  });
+  assert.deepStrictEqual(ours, stock);
+  // The census holds the two remaining sockets, labelled, and no stray id.
+  assert.match(stock[0][1], /"lobby",\["#0","#2"\]/);
+  assert.strictEqual(stock[0][3], 2);
 });
