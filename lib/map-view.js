@@ -142,7 +142,7 @@ class MapView extends Map {
 }
 
 // Code that copies or compares through `constructor` (`new x.constructor(x)`,
-// Jest's equality) treats a view as the Map it stands for.
+// equality helpers that compare constructors) treats a view as the Map it stands for.
 Object.defineProperty(MapView.prototype, 'constructor', { value: Map, writable: true, configurable: true });
 
 module.exports = { MapView };

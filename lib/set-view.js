@@ -146,7 +146,7 @@ for (const name of SET_ALGEBRA) {
 }
 
 // Code that copies or compares through `constructor` (`new x.constructor(x)`,
-// Jest's equality) treats a view as the Set it stands for.
+// equality helpers that compare constructors) treats a view as the Set it stands for.
 Object.defineProperty(SetView.prototype, 'constructor', { value: Set, writable: true, configurable: true });
 
 module.exports = { SetView };
