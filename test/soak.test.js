@@ -15,7 +15,8 @@
  * - leave: N websocket clients connect at once (each server-side socket
  *   with a large socket.data), get broadcasts and leave; every server
  *   Socket must be collectable and the heap back as stock's, ours and stock
- *   in parallel.
+ *   in parallel; and the same where the sockets leave a namespace while
+ *   their connections stay open.
  * - slow: a websocket client that stops reading while 20,000 broadcasts of
  *   1 KiB go out, ours and stock.
  */
@@ -124,6 +125,27 @@ for (const [sockets, dataBytes] of [[2000, 0], [300, 200 * 1024]]) {
       `heap growth ${growth(ours)} B within stock's ${growth(stock)} B + ${margin} B`);
   });
 }
+
+test('1,000 sockets with 100 KiB of socket.data leave a namespace while their connections stay open: every Socket is collected, heap as stock', { timeout: 120000 }, async (t) => {
+  const [ours, stock] = await Promise.all(['ours', 'stock'].map((kind) =>
+    runChild(['leave-namespace', kind, '1000', String(100 * 1024)], 100000)));
+  const growth = (r) => r.after.heap - r.baseline.heap;
+  t.diagnostic(`ours: heap +${growth(ours)} B, ${ours.reachable} of 1000 Sockets reachable`);
+  t.diagnostic(`stock: heap +${growth(stock)} B, ${stock.reachable} of 1000 Sockets reachable`);
+  for (const r of [ours, stock]) {
+    assert.equal(r.received, r.expected, 'every client got its broadcasts before leaving');
+    assert.equal(r.rooms, 0);
+    assert.equal(r.sids, 0);
+    assert.equal(r.open, 1000, 'the connections stayed open');
+  }
+  assert.equal(stock.reachable, 0, 'stock lets go of every Socket');
+  // The connection stays registered with the native fan-out (it is open);
+  // the Socket that left the namespace must not stay with it.
+  assert.equal(ours.reachable, 0, 'every Socket is collectable after it left');
+  const margin = 2 * MiB;
+  assert.ok(growth(ours) <= growth(stock) + margin,
+    `heap growth ${growth(ours)} B within stock's ${growth(stock)} B + ${margin} B`);
+});
 
 test('a client that stops reading costs what it costs stock, and delays nobody', { timeout: 90000 }, async (t) => {
   const ours = await runChild(['slow', 'ours'], 40000);

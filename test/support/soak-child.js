@@ -275,6 +275,93 @@ async function leaveWorkload(total, dataBytes) {
 }
 
 /**
+ * Like leaveWorkload, but the sockets leave a namespace while their
+ * connections stay open (a client multiplexing "/" and "/game" disconnects
+ * from "/game" only): the connection stays registered with the native
+ * fan-out, and the Socket of "/game" must still be collectable. The
+ * baseline is taken with every connection open, so the heap compared is
+ * what the "/game" sockets leave behind.
+ *
+ * @param {number} total
+ * @param {number} dataBytes
+ */
+async function leaveNamespaceWorkload(total, dataBytes) {
+  const httpServer = http.createServer();
+  const io = new Server(httpServer, serverOptions());
+  const game = io.of('/game');
+  /** @type {WeakRef<any>[]} */
+  const refs = [];
+  let track = false;
+  let joined = 0;
+  game.on('connection', (socket) => {
+    socket.data = { blob: Buffer.alloc(dataBytes, socket.id).toString('latin1') };
+    socket.join(['all', `room-${joined++ % 8}`]);
+    if (track) refs.push(new WeakRef(socket));
+  });
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const port = httpServer.address().port;
+  const clients = await openClients(port, total);
+  let ticks = 0;
+  for (const ws of clients) {
+    ws.on('message', (data) => {
+      if (data.toString().startsWith('42/game,["tick"')) ticks++;
+    });
+  }
+
+  // Joins "/game" with `count` of the clients, broadcasts there, leaves it.
+  const cycle = async (count) => {
+    const some = clients.slice(0, count);
+    const entered = some.map((ws) => new Promise((resolve) => {
+      ws.on('message', function onMessage(data) {
+        if (!data.toString().startsWith('40/game,')) return;
+        ws.off('message', onMessage);
+        resolve();
+      });
+      ws.send('40/game,');
+    }));
+    await Promise.all(entered);
+    ticks = 0;
+    const room3 = game.adapter.rooms.get('room-3');
+    const expected = count + (room3 === undefined ? 0 : room3.size);
+    game.to('all').emit('tick', 1);
+    game.to('room-3').except('room-4').emit('tick', 2);
+    await until(() => ticks >= expected, 'every client got the broadcasts');
+    for (const ws of some) ws.send('41/game,');
+    await until(() => game.sockets.size === 0, 'every socket left /game');
+    return { received: ticks, expected };
+  };
+
+  // A broadcast on "/" registers every connection with the native fan-out
+  // before the baseline: that entry belongs to the open connection, and is
+  // not what this workload measures.
+  let warm = 0;
+  for (const ws of clients) ws.on('message', (data) => { if (data.toString().startsWith('42["warm"')) warm++; });
+  io.emit('warm');
+  await until(() => warm === total, 'every client got the warm-up broadcast');
+  await cycle(Math.min(total, 100));
+  const baseline = await measure();
+  track = true;
+  const { received, expected } = await cycle(total);
+  const after = await measure();
+  const result = {
+    sockets: total,
+    dataBytes,
+    received,
+    expected,
+    baseline,
+    after,
+    reachable: refs.filter((r) => r.deref() !== undefined).length,
+    rooms: game.adapter.rooms.size,
+    sids: game.adapter.sids.size,
+    // Connections still open to "/" (the fan-out keeps those registered).
+    open: io.of('/').sockets.size,
+  };
+  for (const ws of clients) ws.close();
+  await new Promise((resolve) => io.close(() => resolve()));
+  return result;
+}
+
+/**
  * One client stops reading while another keeps reading; broadcasts of 1 KiB
  * go to both. Reports how much the server grew and whether the reading
  * client got everything while the other was stalled.
@@ -342,6 +429,7 @@ if (workload !== undefined) (async () => {
   if (workload === 'adapter') result = await adapterWorkload();
   else if (workload === 'connect') result = await connectWorkload(Number(process.argv[4] || 10000));
   else if (workload === 'leave') result = await leaveWorkload(Number(process.argv[4] || 2000), Number(process.argv[5] || 0));
+  else if (workload === 'leave-namespace') result = await leaveNamespaceWorkload(Number(process.argv[4] || 1000), Number(process.argv[5] || 0));
   else if (workload === 'slow') result = await slowConsumerWorkload();
   else throw new Error(`unknown workload ${workload}`);
   process.stdout.write(JSON.stringify(result) + '\n');
