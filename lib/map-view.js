@@ -98,11 +98,6 @@ class MapView extends Map {
     return MapView.snapshot(this).entries();
   }
 
-  /** @returns {IterableIterator<[any, SetView]>} */
-  [Symbol.iterator]() {
-    return this.entries();
-  }
-
   /**
    * @param {(value: SetView, key: any, map: MapView) => void} fn
    * @param {any} [thisArg]
@@ -140,6 +135,9 @@ class MapView extends Map {
     return MapView.snapshot(this, true);
   }
 }
+
+// As on Map.prototype, @@iterator is the entries method itself.
+Object.defineProperty(MapView.prototype, Symbol.iterator, { value: MapView.prototype.entries, writable: true, configurable: true });
 
 // Code that copies or compares through `constructor` (`new x.constructor(x)`,
 // equality helpers that compare constructors) treats a view as the Map it stands for.

@@ -82,19 +82,9 @@ class SetView extends Set {
     return SetView.snapshot(this).values();
   }
 
-  /** @returns {IterableIterator<any>} */
-  keys() {
-    return this.values();
-  }
-
   /** @returns {IterableIterator<[any, any]>} */
   entries() {
     return SetView.snapshot(this).entries();
-  }
-
-  /** @returns {IterableIterator<any>} */
-  [Symbol.iterator]() {
-    return this.values();
   }
 
   /**
@@ -133,6 +123,11 @@ class SetView extends Set {
   [util.inspect.custom]() {
     return SetView.snapshot(this);
   }
+}
+
+// As on Set.prototype, keys and @@iterator are the values method itself.
+for (const key of ['keys', Symbol.iterator]) {
+  Object.defineProperty(SetView.prototype, key, { value: SetView.prototype.values, writable: true, configurable: true });
 }
 
 for (const name of SET_ALGEBRA) {
