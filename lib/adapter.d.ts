@@ -17,7 +17,8 @@ export declare function createAdapter(
 
 /**
  * socket.io-adapter's in-memory Adapter with room membership in the native
- * room registry. `rooms` and `sids` are read-only Map-like views: writes
+ * room registry. `rooms` and `sids` are read-only views that are real Maps
+ * of real Sets (`instanceof`, spread, `util.inspect` as stock's): writes
  * through them throw a TypeError with code ERR_SOCKET_IO_NATIVE_READ_ONLY.
  */
 export declare class NativeAdapter extends Adapter {

@@ -92,16 +92,18 @@ function newBatch() {
 class NativeFanout {
   /**
    * @param {ConnectionRegistry} registry
+   * @param {import('./room-index').RoomIndex} index the adapter's room index:
+   *   a recipient's fan-out id is cached in its socket slot (`slotTags`, id +
+   *   1), which the index clears when the socket leaves, so this object holds
+   *   no Socket beyond the broadcast that reached it
    */
-  constructor(registry) {
+  constructor(registry, index) {
     /** @private */
     this.registry = registry;
     /** @private */
     this.fanout = registry.fanout;
-    /** @private socket int -> fan-out id + 1 (0: not known) */
-    this.connIds = new Uint32Array(64);
-    /** @private socket int -> the Socket that connIds[s] was found for */
-    this.owners = [];
+    /** @private */
+    this.index = index;
     /** @private @type {ReturnType<typeof newBatch>[]} one per nesting depth of the delivery loop */
     this.batches = [];
     /** @private stand-in `this` for socket.io-adapter's _encode */
@@ -143,15 +145,14 @@ class NativeFanout {
       if (this.batches[depth].n !== 0) this.end(depth, false);
       return false;
     }
-    let id;
-    if (s < this.owners.length && this.owners[s] === socket) {
-      id = this.connIds[s] - 1;
-    } else {
+    // `socket` is the occupant of slot s (the index resolved it from s), and
+    // the slot's tag was zeroed when it got that occupant.
+    const tags = this.index.slotTags;
+    let id = tags[s] - 1;
+    if (id < 0) {
       id = this.registry.idOf(socket.client.conn);
       if (id < 0) return false;
-      if (s >= this.connIds.length) this.connIds = grown(this.connIds, s + 1);
-      this.connIds[s] = id + 1;
-      this.owners[s] = socket;
+      tags[s] = id + 1;
     }
     const batch = this.batches[depth];
     const k = batch.n;
@@ -185,41 +186,42 @@ class NativeFanout {
     }
     if (n === 0) return;
     const sockets = batch.sockets;
-    const first = encodedPackets[0];
-    let handed;
-    if (typeof first === 'string' || Buffer.isBuffer(first)) {
-      this.registry.queueTick();
-      handed = this.fanout.broadcast(first, batch.ids, n, batch.out,
-        encodedPackets.length === 1 ? undefined : encodedPackets.slice(1), packetOpts.volatile === true);
-    } else {
-      // Not the shape of a socket.io packet encoding: everyone the standard way.
-      handed = n;
-      batch.out.set(batch.ids.subarray(0, n));
-    }
-    if (handed === 0) {
+    const later = [];
+    try {
+      const first = encodedPackets[0];
+      let handed;
+      if (typeof first === 'string' || Buffer.isBuffer(first)) {
+        this.registry.queueTick();
+        handed = this.fanout.broadcast(first, batch.ids, n, batch.out,
+          encodedPackets.length === 1 ? undefined : encodedPackets.slice(1), packetOpts.volatile === true);
+      } else {
+        // Not the shape of a socket.io packet encoding: everyone the standard way.
+        handed = n;
+        batch.out.set(batch.ids.subarray(0, n));
+      }
+      // Handed ids are a subsequence of ids: pair them with their Sockets.
+      const ids = batch.ids;
+      const out = batch.out;
+      const volatile = packetOpts.volatile === true;
+      let j = 0;
+      for (let h = 0; h < handed; h++) {
+        const id = out[h];
+        while (j < n && ids[j] !== id) j++;
+        if (j === n) break;  // cannot happen: the fan-out hands back a subsequence of ids
+        // socket.io drops a volatile packet while the connection is busy
+        // writing; our remainder in flight is such a write.
+        if (volatile && this.registry.hasRawPending(id)) continue;
+        later.push(sockets[j]);
+      }
+    } finally {
+      // The batch lets go of its Sockets before any user code runs (a
+      // listener may broadcast), and also when the native call threw: a
+      // batch that kept them would hold disconnected Sockets until its depth
+      // is used again.
       sockets.fill(undefined, 0, n);
       batch.n = 0;
-      return;
     }
-    // Handed ids are a subsequence of ids: pair them with their Sockets, then
-    // release the batch before any user code runs (a listener may broadcast).
-    const ids = batch.ids;
-    const out = batch.out;
-    const later = new Array(handed);
-    const volatile = packetOpts.volatile === true;
-    let j = 0;
-    let m = 0;
-    for (let h = 0; h < handed; h++) {
-      const id = out[h];
-      while (j < n && ids[j] !== id) j++;
-      if (j === n) break;  // cannot happen: the fan-out hands back a subsequence of ids
-      // socket.io drops a volatile packet while the connection is busy
-      // writing; our remainder in flight is such a write.
-      if (volatile && this.registry.hasRawPending(id)) continue;
-      later[m++] = sockets[j];
-    }
-    sockets.fill(undefined, 0, n);
-    batch.n = 0;
+    const m = later.length;
     if (m === 0) return;
     if (packetOpts.wsPreEncodedFrame === undefined) this.preEncode(packet, encodedPackets, packetOpts);
     for (let i = 0; i < m; i++) {
@@ -261,11 +263,12 @@ class NativeFanout {
  * A NativeFanout for one adapter, or null when broadcasts cannot take the
  * native path in this process.
  *
+ * @param {import('./room-index').RoomIndex} index the adapter's room index
  * @returns {NativeFanout | null}
  */
-function createNativeFanout() {
+function createNativeFanout(index) {
   const registry = connectionRegistry();
-  return registry === null ? null : new NativeFanout(registry);
+  return registry === null ? null : new NativeFanout(registry, index);
 }
 
 module.exports = { NativeFanout, createNativeFanout, fanoutAvailable, connectionRegistry };
