@@ -63,6 +63,38 @@ class FanoutInstance {
   }
 
   FanOut& fanout() { return fanout_; }
+
+  // Publishes how many connections have frames corked (FanOut::corked) to
+  // the word JS reads through corkedView(). Every call that can change it
+  // ends with this, so JS always reads the current value: its hooks on a
+  // connection's writes, end and destroy look at it before each call and
+  // only cross into native code when something is corked.
+  void syncCorked() {
+    const std::size_t corked = fanout_.corked();
+    corkedWord_ = corked > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(corked);
+  }
+
+  // A Uint32Array whose element 0 is that word (created once: two external
+  // ArrayBuffers over the same memory are not allowed), or undefined when
+  // the runtime refuses external buffers (JS then asks every time).
+  Napi::Value corkedView() {
+    Napi::Env env = this->env();
+    if (!corkedView_.IsEmpty()) return corkedView_.Value();
+    napi_value buffer;
+    if (napi_create_external_arraybuffer(env_, &corkedWord_, sizeof corkedWord_, nullptr, nullptr,
+                                         &buffer) != napi_ok) {
+      // A pending exception would be thrown on return: this is not an error.
+      napi_value ignored;
+      bool pending = false;
+      if (napi_is_exception_pending(env_, &pending) == napi_ok && pending) {
+        napi_get_and_clear_last_exception(env_, &ignored);
+      }
+      return env.Undefined();
+    }
+    Napi::Uint32Array view = Napi::Uint32Array::New(env, 1, Napi::ArrayBuffer(env, buffer), 0);
+    corkedView_ = Napi::Persistent(view);
+    return view;
+  }
   std::vector<FrameRef>& frames() { return frames_; }
   Napi::FunctionReference& onRemainder() { return onRemainder_; }
 
@@ -86,6 +118,7 @@ class FanoutInstance {
     if (!fanout_.hasPending()) return 0;
     remainders_.clear();
     fanout_.flush(remainders_, fromLoop ? budget_ : 0);
+    syncCorked();
     const std::size_t count = remainders_.size();
     if (count != 0) deliver(fromLoop);
     armFlush();
@@ -145,6 +178,16 @@ class FanoutInstance {
   static void onCleanup(napi_async_cleanup_hook_handle handle, void* data) {
     auto* self = static_cast<FanoutInstance*>(data);
     self->cleanupHandle_ = handle;
+    // The environment is going away (a worker terminated, or the end of the
+    // process after its "exit" event). Frames still corked were broadcast
+    // before that, when stock would have written them at once: write what
+    // the kernel takes now. JS cannot run any more, so what it refuses is
+    // lost, as stock's unfinished writes are when a stream is torn down.
+    self->remainders_.clear();
+    self->fanout_.flush(self->remainders_, 0);
+    self->remainders_.clear();
+    self->syncCorked();
+    self->corkedView_.Reset();
     if (self->asyncContext_ != nullptr) napi_async_destroy(self->env_, self->asyncContext_);
     self->asyncContext_ = nullptr;
     self->onRemainder_.Reset();
@@ -169,6 +212,8 @@ class FanoutInstance {
   napi_async_context asyncContext_ = nullptr;
   napi_async_cleanup_hook_handle cleanupHandle_ = nullptr;
   Napi::FunctionReference onRemainder_;
+  Napi::Reference<Napi::Uint32Array> corkedView_;
+  std::uint32_t corkedWord_ = 0;
   std::vector<FanOut::Remainder> remainders_;
   std::vector<FrameRef> frames_;
 };
@@ -204,15 +249,19 @@ Napi::Value Register(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, id);
 }
 
-// unregister(id) -> whether it was registered. Closes the duplicate and drops
-// whatever was corked for the connection.
+// unregister(id) -> whether it was registered. Writes what is still corked for
+// the connection (as much as the kernel takes now: call flushNow(id) first to
+// get the rest as a remainder), then closes the duplicate.
 Napi::Value Unregister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!isId(info[0])) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
-  return Napi::Boolean::New(env, instanceOf(info)->fanout().remove(idOf(info[0])) == Status::Ok);
+  FanoutInstance* self = instanceOf(info);
+  const bool removed = self->fanout().remove(idOf(info[0])) == Status::Ok;
+  self->syncCorked();
+  return Napi::Boolean::New(env, removed);
 }
 
 // setBusy(id, busy) -> Buffer | undefined. Going busy writes the corked
@@ -224,9 +273,11 @@ Napi::Value SetBusy(const Napi::CallbackInfo& info) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
+  FanoutInstance* self = instanceOf(info);
   FanOut::Remainder remainder;
   bool has = false;
-  instanceOf(info)->fanout().setBusy(idOf(info[0]), info[1].ToBoolean().Value(), remainder, has);
+  self->fanout().setBusy(idOf(info[0]), info[1].ToBoolean().Value(), remainder, has);
+  self->syncCorked();
   return remainderOrUndefined(env, has, remainder);
 }
 
@@ -239,8 +290,10 @@ Napi::Value FlushNow(const Napi::CallbackInfo& info) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
+  FanoutInstance* self = instanceOf(info);
   FanOut::Remainder remainder;
-  const bool has = instanceOf(info)->fanout().flushOne(idOf(info[0]), remainder);
+  const bool has = self->fanout().flushOne(idOf(info[0]), remainder);
+  self->syncCorked();
   return remainderOrUndefined(env, has, remainder);
 }
 
@@ -254,8 +307,10 @@ Napi::Value HandBack(const Napi::CallbackInfo& info) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
+  FanoutInstance* self = instanceOf(info);
   FanOut::Remainder remainder;
-  const bool has = instanceOf(info)->fanout().handBack(idOf(info[0]), remainder);
+  const bool has = self->fanout().handBack(idOf(info[0]), remainder);
+  self->syncCorked();
   return remainderOrUndefined(env, has, remainder);
 }
 
@@ -356,6 +411,7 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   }
   const bool isVolatile = info.Length() > 5 && info[5].ToBoolean().Value();
   const std::size_t handed = self->fanout().enqueue(frames, {ids.Data(), n}, out.Data(), isVolatile);
+  self->syncCorked();
   // Queues hold their own references; drop ours so the last recipient's
   // flush frees the buffer.
   frames.clear();
@@ -399,6 +455,12 @@ Napi::Value OnRemainder(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// corkedView() -> Uint32Array | undefined. Element 0 is how many connections
+// have frames corked right now, kept current by every call of this object and
+// by the per-iteration flush; undefined when the runtime has no external
+// buffers (then nothing tells JS that no frame is corked).
+Napi::Value CorkedView(const Napi::CallbackInfo& info) { return instanceOf(info)->corkedView(); }
+
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const FanOut& fanout = instanceOf(info)->fanout();
@@ -424,6 +486,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   set("bytesHanded", s.bytesHanded);
   set("droppedVolatile", s.droppedVolatile);
   set("deferredFlushes", s.deferredFlushes);
+  set("droppedOnRemove", s.droppedOnRemove);
   return out;
 }
 
@@ -445,6 +508,7 @@ void InitFanout(Napi::Env env, Napi::Object exports) {
   add("flush", Flush);
   add("onRemainder", OnRemainder);
   add("flushBudget", FlushBudget);
+  add("corkedView", CorkedView);
   add("stats", Stats);
 }
 

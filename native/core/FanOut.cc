@@ -54,13 +54,14 @@ std::size_t FanOut::enqueue(std::span<const FrameRef> frames, std::span<const st
     stats_.framesQueued += frames.size();
     if (!connection->dirty) {
       connection->dirty = true;
+      ++corked_;
       dirty_.push_back(id);
     }
   }
   return handed;
 }
 
-bool FanOut::writeQueue(Connection& connection, Remainder& remainder) noexcept {
+bool FanOut::writeQueue(Connection& connection, Remainder& remainder, bool toCaller) noexcept {
   std::vector<FrameRef>& queue = connection.queue;
   std::size_t next = 0;    // first frame not fully written
   std::size_t offset = 0;  // bytes of queue[next] already written
@@ -112,18 +113,40 @@ bool FanOut::writeQueue(Connection& connection, Remainder& remainder) noexcept {
     remainder.offset = offset;
     remainder.frames.assign(std::make_move_iterator(queue.begin() + static_cast<std::ptrdiff_t>(next)),
                             std::make_move_iterator(queue.end()));
-    if (failed) {
-      ++stats_.handedError;
+    if (!toCaller) {
+      stats_.droppedOnRemove += remainder.frames.size();
     } else {
-      ++stats_.handedPartial;
+      if (failed) {
+        ++stats_.handedError;
+      } else {
+        ++stats_.handedPartial;
+      }
+      stats_.framesHanded += remainder.frames.size();
+      stats_.bytesHanded += remainder.bytes();
     }
-    stats_.framesHanded += remainder.frames.size();
-    stats_.bytesHanded += remainder.bytes();
     connection.busy = true;
   }
-  queue.clear();
-  connection.dirty = false;
+  uncork(connection);
   return left;
+}
+
+void FanOut::uncork(Connection& connection) noexcept {
+  connection.queue.clear();
+  if (connection.dirty) {
+    connection.dirty = false;
+    --corked_;
+  }
+}
+
+Status FanOut::remove(std::uint32_t id) noexcept {
+  Connection* connection = table_.find(id);
+  if (connection == nullptr) return Status::UnknownConnection;
+  if (connection->dirty) {
+    Remainder dropped;
+    writeQueue(*connection, dropped, false);
+  }
+  // The id may stay on the dirty list; flush() skips it once it stops resolving.
+  return table_.remove(id);
 }
 
 void FanOut::flush(std::vector<Remainder>& remainders, std::size_t maxConnections) noexcept {
@@ -182,8 +205,7 @@ bool FanOut::handBack(std::uint32_t id, Remainder& remainder) noexcept {
   remainder.id = id;
   remainder.offset = 0;
   remainder.frames = std::move(connection->queue);
-  connection->queue.clear();
-  connection->dirty = false;
+  uncork(*connection);
   ++stats_.handedBack;
   stats_.framesHanded += remainder.frames.size();
   stats_.bytesHanded += remainder.bytes();
@@ -194,8 +216,7 @@ void FanOut::discardPending() noexcept {
   for (const std::uint32_t id : dirty_) {
     Connection* connection = table_.find(id);
     if (connection == nullptr) continue;
-    connection->queue.clear();
-    connection->dirty = false;
+    uncork(*connection);
   }
   dirty_.clear();
 }

@@ -49,6 +49,7 @@ class FanOut {
     std::uint64_t bytesHanded = 0;      // bytes in remainders
     std::uint64_t droppedVolatile = 0;  // volatile deliveries dropped: frames already corked
     std::uint64_t deferredFlushes = 0;  // flushes that left connections for the next one (budget)
+    std::uint64_t droppedOnRemove = 0;  // frame deliveries not (fully) taken by the kernel at remove()
   };
 
   // The bytes of one connection that the kernel did not take: frames[0] from
@@ -67,7 +68,15 @@ class FanOut {
   static constexpr std::size_t kMaxIov = 1024;
 
   Status add(int fd, std::uint32_t& id) noexcept { return table_.add(fd, id); }
-  Status remove(std::uint32_t id) noexcept { return table_.remove(id); }
+
+  // Unregisters a connection: writes its corked frames first (as much as the
+  // kernel takes now), then closes the duplicate. Corked frames were sent
+  // before whatever ends the connection, so they must not be dropped for it;
+  // callers that can still write through the connection's own stream call
+  // flushOne() first and write the remainder themselves. What the kernel
+  // refuses here is what stock would have lost in its stream's buffer when
+  // the connection went away; it is counted in droppedOnRemove.
+  Status remove(std::uint32_t id) noexcept;
   std::size_t size() const noexcept { return table_.size(); }
 
   // Queues `frames` (one broadcast: the message frame, then its binary
@@ -113,14 +122,25 @@ class FanOut {
   // Drops every corked frame without writing it (benchmarks, teardown).
   void discardPending() noexcept;
 
+  // Whether the per-iteration flush has work: the dirty list is not empty
+  // (it may name connections that flushOne() or remove() already settled).
   bool hasPending() const noexcept { return !dirty_.empty(); }
+  // How many connections have frames corked right now (exact). Zero means a
+  // write of the JS stack cannot overtake anything of ours.
+  std::size_t corked() const noexcept { return corked_; }
   const Stats& stats() const noexcept { return stats_; }
 
  private:
-  bool writeQueue(Connection& connection, Remainder& remainder) noexcept;
+  // Writes the queue; what the kernel does not take goes to `remainder` and
+  // the connection turns busy. `toCaller`: the remainder is handed on (it
+  // counts as handed), or dropped because the connection is being removed.
+  bool writeQueue(Connection& connection, Remainder& remainder, bool toCaller = true) noexcept;
+  // Takes a connection off the corked count and empties its queue.
+  void uncork(Connection& connection) noexcept;
 
   ConnectionTable table_;
   std::vector<std::uint32_t> dirty_;
+  std::size_t corked_ = 0;
   Stats stats_;
 };
 
