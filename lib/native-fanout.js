@@ -193,6 +193,8 @@ class NativeFanout {
       handed = n;
       batch.out.set(batch.ids.subarray(0, n));
     }
+    // Frames were corked: the fan-out must learn where this JS turn ends.
+    if (handed < n) this.registry.turnCorked();
     if (handed === 0) {
       sockets.fill(undefined, 0, n);
       batch.n = 0;

@@ -126,6 +126,16 @@ class FanoutInstance {
   }
 
   void setBudget(std::size_t connections) { budget_ = connections; }
+
+  // Whether JS can run in this environment. Calls that may run JS (a
+  // property lookup) fail once Node stopped it (a terminated worker); the
+  // lookup itself runs no JS on the global object.
+  bool canRunJs() {
+    napi_value global;
+    bool has = false;
+    if (napi_get_global(env_, &global) != napi_ok) return false;
+    return napi_has_named_property(env_, global, "undefined", &has) == napi_ok;
+  }
   std::size_t budget() const { return budget_; }
 
  private:
@@ -138,6 +148,14 @@ class FanoutInstance {
     // Node keeps the main context entered while the loop runs, so a handle
     // scope is all that is needed to create the arguments here.
     Napi::HandleScope scope(self->env());
+    if (!self->canRunJs()) {
+      // The environment is being torn down (a worker terminated: Node runs
+      // the loop once more to close its handles). Remainders could not reach
+      // JS, and the current turn never ended: the cleanup hook writes what
+      // stock would have written.
+      uv_idle_stop(&self->idle_);
+      return;
+    }
     self->flushAll(true);
   }
 
@@ -183,6 +201,9 @@ class FanoutInstance {
     // before that, when stock would have written them at once: write what
     // the kernel takes now. JS cannot run any more, so what it refuses is
     // lost, as stock's unfinished writes are when a stream is torn down.
+    // Frames of the current turn after its first one would still have been
+    // in engine.io's write buffer with stock, which is never written now.
+    self->fanout_.truncateTurns();
     self->remainders_.clear();
     self->fanout_.flush(self->remainders_, 0);
     self->remainders_.clear();
@@ -455,6 +476,28 @@ Napi::Value OnRemainder(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// nextTurn(): a new JS turn starts (called from the nextTick queue after a
+// turn that corked frames; see FanOut::nextTurn).
+Napi::Value NextTurn(const Napi::CallbackInfo& info) {
+  instanceOf(info)->fanout().nextTurn();
+  return info.Env().Undefined();
+}
+
+// truncateTurn(id) -> number: the connection ends in this turn without
+// engine.io writing its buffer first; drops the frames of this turn stock
+// would still have held there (see FanOut::truncateTurn).
+Napi::Value TruncateTurn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!isId(info[0])) {
+    throwTypeError(env, "id must be a number");
+    return env.Undefined();
+  }
+  FanoutInstance* self = instanceOf(info);
+  const std::size_t dropped = self->fanout().truncateTurn(idOf(info[0]));
+  self->syncCorked();
+  return Napi::Number::New(env, static_cast<double>(dropped));
+}
+
 // corkedView() -> Uint32Array | undefined. Element 0 is how many connections
 // have frames corked right now, kept current by every call of this object and
 // by the per-iteration flush; undefined when the runtime has no external
@@ -487,6 +530,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   set("droppedVolatile", s.droppedVolatile);
   set("deferredFlushes", s.deferredFlushes);
   set("droppedOnRemove", s.droppedOnRemove);
+  set("droppedAtEnd", s.droppedAtEnd);
   return out;
 }
 
@@ -509,6 +553,8 @@ void InitFanout(Napi::Env env, Napi::Object exports) {
   add("onRemainder", OnRemainder);
   add("flushBudget", FlushBudget);
   add("corkedView", CorkedView);
+  add("nextTurn", NextTurn);
+  add("truncateTurn", TruncateTurn);
   add("stats", Stats);
 }
 

@@ -50,6 +50,11 @@ std::size_t FanOut::enqueue(std::span<const FrameRef> frames, std::span<const st
     // path would have buffered in JS for this connection anyway, and an early
     // flush here could hand a remainder to JS after this recipient's frame had
     // already been reported for the standard path, reordering the stream.
+    if (connection->turn != turn_) {
+      // Its first frames of this turn: stock writes the first one at once.
+      connection->turn = turn_;
+      connection->turnKeep = connection->queue.size() + 1;
+    }
     for (const FrameRef& frame : frames) connection->queue.push_back(frame);
     stats_.framesQueued += frames.size();
     if (!connection->dirty) {
@@ -132,6 +137,8 @@ bool FanOut::writeQueue(Connection& connection, Remainder& remainder, bool toCal
 
 void FanOut::uncork(Connection& connection) noexcept {
   connection.queue.clear();
+  // Whatever it gets later in this turn comes after frames that left.
+  connection.turnKeep = 0;
   if (connection.dirty) {
     connection.dirty = false;
     --corked_;
@@ -210,6 +217,22 @@ bool FanOut::handBack(std::uint32_t id, Remainder& remainder) noexcept {
   stats_.framesHanded += remainder.frames.size();
   stats_.bytesHanded += remainder.bytes();
   return true;
+}
+
+std::size_t FanOut::truncateTurn(std::uint32_t id) noexcept {
+  Connection* connection = table_.find(id);
+  if (connection == nullptr || !connection->dirty || connection->turn != turn_) return 0;
+  std::vector<FrameRef>& queue = connection->queue;
+  if (connection->turnKeep >= queue.size()) return 0;
+  const std::size_t dropped = queue.size() - connection->turnKeep;
+  queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(connection->turnKeep), queue.end());
+  stats_.droppedAtEnd += dropped;
+  if (queue.empty()) uncork(*connection);
+  return dropped;
+}
+
+void FanOut::truncateTurns() noexcept {
+  for (const std::uint32_t id : dirty_) truncateTurn(id);
 }
 
 void FanOut::discardPending() noexcept {

@@ -50,6 +50,7 @@ class FanOut {
     std::uint64_t droppedVolatile = 0;  // volatile deliveries dropped: frames already corked
     std::uint64_t deferredFlushes = 0;  // flushes that left connections for the next one (budget)
     std::uint64_t droppedOnRemove = 0;  // frame deliveries not (fully) taken by the kernel at remove()
+    std::uint64_t droppedAtEnd = 0;     // frame deliveries stock would have held back at an end (truncateTurn)
   };
 
   // The bytes of one connection that the kernel did not take: frames[0] from
@@ -119,6 +120,26 @@ class FanOut {
   // there were frames.
   bool handBack(std::uint32_t id, Remainder& remainder) noexcept;
 
+  // Starts a new JS turn. A turn is what runs between two runs of Node's
+  // nextTick queue; the binding's caller advances it there. Stock socket.io
+  // writes the first packet of a turn to a connection at once and makes the
+  // transport unwritable until ws calls back, which is in the nextTick queue:
+  // every later packet of the turn waits in engine.io's write buffer until
+  // then.
+  void nextTurn() noexcept { ++turn_; }
+
+  // The connection is ending in this turn without engine.io flushing its
+  // write buffer first (a discarding close, a transport closed on error or
+  // timeout, the stream ended or destroyed, the process exiting): drops the
+  // frames queued in this turn after its first one, which stock would still
+  // have held in that buffer and so never sent. Frames of earlier turns stay
+  // (stock wrote them at the end of their turn). Returns how many frame
+  // deliveries were dropped (counted in droppedAtEnd).
+  std::size_t truncateTurn(std::uint32_t id) noexcept;
+
+  // truncateTurn() for every connection with frames corked.
+  void truncateTurns() noexcept;
+
   // Drops every corked frame without writing it (benchmarks, teardown).
   void discardPending() noexcept;
 
@@ -141,6 +162,8 @@ class FanOut {
   ConnectionTable table_;
   std::vector<std::uint32_t> dirty_;
   std::size_t corked_ = 0;
+  // Starts at 1: a connection's turn 0 means "no frames queued yet".
+  std::uint64_t turn_ = 1;
   Stats stats_;
 };
 

@@ -524,6 +524,73 @@ TEST(FanOut, CorkedCountsConnectionsWithFramesCorked) {
   EXPECT_EQ(fanout.corked(), 0u);
 }
 
+// Stock writes the first packet of a JS turn to a connection at once and
+// holds the rest in engine.io's write buffer until the nextTick queue runs;
+// a connection that ends before then never sends them. truncateTurn() keeps
+// exactly what stock had written: earlier turns, and the first frame of this
+// one (without the attachments of its broadcast).
+TEST(FanOut, TruncateTurnKeepsWhatStockHadWritten) {
+  FanOut fanout;
+  Pair a, b, c;
+  std::uint32_t ida = 0, idb = 0, idc = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  ASSERT_EQ(fanout.add(c.server, idc), Status::Ok);
+  const FrameRef earlier = textFrame("2[\"earlier\"]");
+  const FrameRef first = textFrame("51-[\"first\",{\"_placeholder\":true,\"num\":0}]");
+  const std::uint8_t bytes[] = {1, 2, 3};
+  const FrameRef attachment = WebSocketFrame::build(WebSocketFrame::Opcode::Binary, {}, bytes);
+  const FrameRef second = textFrame("2[\"second\"]");
+  std::uint32_t out[3];
+  std::uint32_t onlyA[] = {ida};
+  std::uint32_t all[] = {ida, idb, idc};
+  const FrameRef withAttachment[] = {first, attachment};
+  EXPECT_EQ(fanout.enqueue({&earlier, 1}, onlyA, out), 0u);
+  fanout.nextTurn();
+  EXPECT_EQ(fanout.enqueue(withAttachment, all, out), 0u);
+  EXPECT_EQ(fanout.enqueue({&second, 1}, all, out), 0u);
+  // a: the earlier turn and the first frame stay; the attachment and the
+  // second broadcast go.
+  EXPECT_EQ(fanout.truncateTurn(ida), 2u);
+  FanOut::Remainder remainder;
+  EXPECT_FALSE(fanout.flushOne(ida, remainder));
+  EXPECT_EQ(a.drain(), bytesOf(earlier) + bytesOf(first));
+  // b: frames written in this turn already (flushOne, as before a JS write)
+  // were the first; everything queued after them is what stock held back.
+  EXPECT_FALSE(fanout.flushOne(idb, remainder));
+  EXPECT_EQ(b.drain(), bytesOf(first) + bytesOf(attachment) + bytesOf(second));
+  EXPECT_EQ(fanout.enqueue({&second, 1}, std::span<const std::uint32_t>(&idb, 1), out), 0u);
+  EXPECT_EQ(fanout.truncateTurn(idb), 1u);
+  EXPECT_EQ(fanout.corked(), 1u);  // c only
+  // c: a new turn began; nothing of it is corked, so nothing is dropped.
+  fanout.nextTurn();
+  EXPECT_EQ(fanout.truncateTurn(idc), 0u);
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_EQ(c.drain(), bytesOf(first) + bytesOf(attachment) + bytesOf(second));
+  EXPECT_EQ(b.drain(), "");
+  EXPECT_EQ(fanout.stats().droppedAtEnd, 3u);
+  EXPECT_EQ(fanout.truncateTurn(12345), 0u);
+}
+
+TEST(FanOut, TruncateTurnsCoversEveryCorkedConnection) {
+  FanOut fanout;
+  Pair a, b;
+  std::uint32_t ida = 0, idb = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  const FrameRef one = textFrame("2[1]");
+  const FrameRef two = textFrame("2[2]");
+  broadcast(fanout, one, {ida, idb});
+  broadcast(fanout, two, {ida, idb});
+  fanout.truncateTurns();
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_EQ(a.drain(), bytesOf(one));
+  EXPECT_EQ(b.drain(), bytesOf(one));
+  EXPECT_EQ(fanout.stats().droppedAtEnd, 2u);
+}
+
 TEST(FanOut, DiscardPendingDropsCorkedFrames) {
   FanOut fanout;
   Pair a;
