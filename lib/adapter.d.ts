@@ -70,12 +70,18 @@ export interface FanoutStats {
   /** Frame deliveries and bytes in remainders. */
   framesHanded: number;
   bytesHanded: number;
-  /** Volatile deliveries dropped behind frames corked in the same iteration. */
+  /** Volatile deliveries dropped behind frames sent in the same JS turn (stock's transport is not writable then). */
   droppedVolatile: number;
+  /** Flushes that left connections for the next iteration (flush budget). */
+  deferredFlushes: number;
+  /** Frame deliveries the kernel did not take when a connection was unregistered. */
+  droppedOnRemove: number;
+  /** Frame deliveries dropped when a connection ended in the turn they were sent in, as stock drops engine.io's write buffer then. */
+  droppedAtEnd: number;
   /** Connections registered and unregistered since start. */
   registered: number;
   unregistered: number;
-  /** Connections that keep the standard path, by reason (tls, deflate, base64, no descriptor, register-failed). */
+  /** Connections that keep the standard path, by reason (tls, deflate, base64, closing, no descriptor, register-failed). */
   refused: Record<string, number>;
 }
 

@@ -83,6 +83,27 @@ same('volatile broadcasts are dropped as socket.io drops them', {}, async (ctx) 
   for (const got of outcome) assert.deepStrictEqual(got, [['v', 1], ['v', 3]]);
 });
 
+same('volatile broadcasts from two timers of one loop iteration both go out, as in stock', {}, async (ctx) => {
+  const cs = [];
+  for (let i = 0; i < 3; i++) cs.push(await ctx.connected('/', {}, { transports: ['websocket'] }));
+  await ctx.barrier(cs);
+  // Timers due together run in one timers phase, with the nextTick queue
+  // (where ws calls back and engine.io's transport turns writable again)
+  // run between them: two turns, one loop iteration, one native flush.
+  await new Promise((resolve) => {
+    setTimeout(() => ctx.io.volatile.emit('v', 1), 1);
+    setTimeout(() => {
+      ctx.io.volatile.emit('v', 2);
+      ctx.io.volatile.emit('v', 3);
+      resolve();
+    }, 1);
+  });
+  await ctx.barrier(cs);
+  return cs.map((c) => ctx.got(c));
+}, (outcome) => {
+  for (const got of outcome) assert.deepStrictEqual(got, [['v', 1], ['v', 2]]);
+});
+
 same('direct emits, acks of broadcastWithAck and broadcasts interleave as in stock', {}, async (ctx) => {
   ctx.io.on('connection', (socket) => socket.on('ask', (n, cb) => cb(n)));
   const cs = [];

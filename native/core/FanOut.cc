@@ -42,7 +42,7 @@ std::size_t FanOut::enqueue(std::span<const FrameRef> frames, std::span<const st
       out[handed++] = id;
       continue;
     }
-    if (isVolatile && connection->dirty) {
+    if (isVolatile && connection->turn == turn_) {
       ++stats_.droppedVolatile;
       continue;
     }

@@ -86,11 +86,11 @@ class FanOut {
   // order and returns how many there are.
   //
   // A volatile broadcast is dropped (neither queued nor handed) for a
-  // recipient that already has frames corked in this iteration: socket.io
-  // writes each packet at once, and its websocket transport is not writable
-  // again until ws calls back, which is never within the same turn, so it
-  // drops a volatile packet that follows another one to the same client in a
-  // turn. Busy recipients are handed as usual; JS applies socket.io's check.
+  // recipient that already got frames in this JS turn (see nextTurn):
+  // socket.io writes each packet at once, and its websocket transport is not
+  // writable again until ws calls back from the nextTick queue, so it drops a
+  // volatile packet that follows another one to the same client in a turn.
+  // Busy recipients are handed as usual; JS applies socket.io's check.
   std::size_t enqueue(std::span<const FrameRef> frames, std::span<const std::uint32_t> ids,
                       std::uint32_t* out, bool isVolatile = false) noexcept;
 

@@ -625,8 +625,15 @@ TEST(FanOut, VolatileIsDroppedBehindFramesCorkedThisIteration) {
   fanout.flush(remainders);
   EXPECT_EQ(a.drain(), bytesOf(first));
   EXPECT_EQ(b.drain(), bytesOf(second));
-  // A new iteration: nothing corked, so a volatile broadcast is queued.
+  // Still the same turn, though written: stock's transport is still waiting
+  // for ws's callback, so the volatile broadcast is dropped.
   EXPECT_EQ(fanout.enqueue({&second, 1}, onlyA, out, true), 0u);
+  EXPECT_EQ(fanout.stats().droppedVolatile, 2u);
+  // A new turn (in the same loop iteration or not): it is queued.
+  fanout.nextTurn();
+  EXPECT_EQ(fanout.enqueue({&second, 1}, onlyA, out, true), 0u);
+  EXPECT_EQ(fanout.enqueue({&first, 1}, onlyA, out, true), 0u);
+  EXPECT_EQ(fanout.stats().droppedVolatile, 3u);
   fanout.flush(remainders);
   EXPECT_EQ(a.drain(), bytesOf(second));
 }
