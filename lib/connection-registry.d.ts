@@ -11,6 +11,12 @@ export declare class ConnectionRegistry {
   idOf(conn: any): number;
   /** Whether a remainder of ours is still being written to connection `id`. */
   hasRawPending(id: number): boolean;
+  /** Set once the process (or worker) emitted "exit": no connection is registered any more. */
+  readonly closed: boolean;
+  /** After a broadcast corked frames: the fan-out learns where this JS turn ends (one nextTick per turn). */
+  turnCorked(): void;
+  /** Unregisters every connection, writing first what stock had written by now; registers none after. Runs at "exit". */
+  close(): void;
   counts(): {
     connections: number;
     registered: number;
