@@ -56,6 +56,10 @@ async function clients(ctx, n = 6) {
   await until(() => cs.every((c) => c.io.engine.transport.name === c.io.opts.transports.at(-1)), 'upgrades');
   for (const c of cs) c.on('disconnect', (reason) => c.received.push(['(disconnect)', reason]));
   await ctx.barrier(cs);
+  // Every connection able to take a packet at once (a long-polling client has
+  // its next request pending): what a close does to polling clients then
+  // does not depend on timing, with stock or ours.
+  await until(() => sockets(ctx).every((s) => s.conn.transport.writable && !s.conn.upgrading), 'writable transports');
   return cs;
 }
 
