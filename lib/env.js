@@ -13,7 +13,7 @@
  *  - SOCKET_IO_NATIVE_FLUSH_BUDGET: an integer >= 0, connections the native
  *    fan-out flushes per event-loop iteration (0: all at once).
  *  - SOCKET_IO_NATIVE_REGISTRATION_BUDGET: an integer >= 0, connections the
- *    native fan-out registers per tick (0: no limit).
+ *    native fan-out registers per JS turn (0: no limit).
  *  - SOCKET_IO_NATIVE_FD_RESERVE: descriptors the fan-out's registrations
  *    leave free, a count ("256") or a share of the soft open-files limit
  *    ("10%"); default 10%, at least 64.
@@ -128,12 +128,12 @@ function envReserve(name, env = process.env) {
 const DEFAULT_FLUSH_BUDGET = 1000;
 
 /**
- * Connections registered with the native fan-out at most per tick. Registering
+ * Connections registered with the native fan-out at most per JS turn. Registering
  * costs a dup() and a few listeners, about 6 us here: done for every
  * connection at the first broadcast it blocked the loop for about 60 ms at
  * 10,000 connections. Past the budget a recipient takes socket.io's own path
- * for the rest of the tick, which is what stock does for every recipient, and
- * is registered in a later tick. SOCKET_IO_NATIVE_REGISTRATION_BUDGET
+ * for the rest of the turn, which is what stock does for every recipient, and
+ * is registered in a later turn. SOCKET_IO_NATIVE_REGISTRATION_BUDGET
  * overrides it (0: no limit).
  */
 const DEFAULT_REGISTRATION_BUDGET = 1000;

@@ -191,9 +191,10 @@ class NativeFanout {
       const first = encodedPackets[0];
       let handed;
       if (typeof first === 'string' || Buffer.isBuffer(first)) {
-        this.registry.queueTick();
         handed = this.fanout.broadcast(first, batch.ids, n, batch.out,
           encodedPackets.length === 1 ? undefined : encodedPackets.slice(1), packetOpts.volatile === true);
+        // Frames were corked: the fan-out must learn where this JS turn ends.
+        if (handed < n) this.registry.markTurn();
       } else {
         // Not the shape of a socket.io packet encoding: everyone the standard way.
         handed = n;

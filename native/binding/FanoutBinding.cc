@@ -129,6 +129,38 @@ class FanoutInstance {
   }
 
   FanOut& fanout() { return fanout_; }
+
+  // Publishes how many connections have frames corked (FanOut::corked) to
+  // the word JS reads through corkedView(). Every call that can change it
+  // ends with this, so JS always reads the current value: its hooks on a
+  // connection's writes, end and destroy look at it before each call and
+  // only cross into native code when something is corked.
+  void syncCorked() {
+    const std::size_t corked = fanout_.corked();
+    corkedWord_ = corked > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(corked);
+  }
+
+  // A Uint32Array whose element 0 is that word (created once: two external
+  // ArrayBuffers over the same memory are not allowed), or undefined when
+  // the runtime refuses external buffers (JS then asks every time).
+  Napi::Value corkedView() {
+    Napi::Env env = this->env();
+    if (!corkedView_.IsEmpty()) return corkedView_.Value();
+    napi_value buffer;
+    if (napi_create_external_arraybuffer(env_, &corkedWord_, sizeof corkedWord_, nullptr, nullptr,
+                                         &buffer) != napi_ok) {
+      // A pending exception would be thrown on return: this is not an error.
+      napi_value ignored;
+      bool pending = false;
+      if (napi_is_exception_pending(env_, &pending) == napi_ok && pending) {
+        napi_get_and_clear_last_exception(env_, &ignored);
+      }
+      return env.Undefined();
+    }
+    Napi::Uint32Array view = Napi::Uint32Array::New(env, 1, Napi::ArrayBuffer(env, buffer), 0);
+    corkedView_ = Napi::Persistent(view);
+    return view;
+  }
   std::vector<FrameRef>& frames() { return frames_; }
   Napi::FunctionReference& onRemainder() { return onRemainder_; }
 
@@ -152,6 +184,7 @@ class FanoutInstance {
     if (!fanout_.hasPending()) return 0;
     remainders_.clear();
     fanout_.flush(remainders_, fromLoop ? budget_ : 0);
+    syncCorked();
     const std::size_t count = remainders_.size();
     if (count != 0) deliver(fromLoop);
     armFlush();
@@ -159,6 +192,16 @@ class FanoutInstance {
   }
 
   void setBudget(std::size_t connections) { budget_ = connections; }
+
+  // Whether JS can run in this environment. Calls that may run JS (a
+  // property lookup) fail once Node stopped it (a terminated worker); the
+  // lookup itself runs no JS on the global object.
+  bool canRunJs() {
+    napi_value global;
+    bool has = false;
+    if (napi_get_global(env_, &global) != napi_ok) return false;
+    return napi_has_named_property(env_, global, "undefined", &has) == napi_ok;
+  }
   std::size_t budget() const { return budget_; }
 
  private:
@@ -171,6 +214,14 @@ class FanoutInstance {
     // Node keeps the main context entered while the loop runs, so a handle
     // scope is all that is needed to create the arguments here.
     Napi::HandleScope scope(self->env());
+    if (!self->canRunJs()) {
+      // The environment is being torn down (a worker terminated: Node runs
+      // the loop once more to close its handles). Remainders could not reach
+      // JS, and the current turn never ended: the cleanup hook writes what
+      // stock would have written.
+      uv_idle_stop(&self->idle_);
+      return;
+    }
     self->flushAll(true);
   }
 
@@ -210,6 +261,19 @@ class FanoutInstance {
   static void onCleanup(napi_async_cleanup_hook_handle handle, void* data) {
     auto* self = static_cast<FanoutInstance*>(data);
     self->cleanupHandle_ = handle;
+    // The environment is going away (a worker terminated, or the end of the
+    // process after its "exit" event). Frames still corked were broadcast
+    // before that, when stock would have written them at once: write what
+    // the kernel takes now. JS cannot run any more, so what it refuses is
+    // lost, as stock's unfinished writes are when a stream is torn down.
+    // Frames of the current turn after its first one would still have been
+    // in engine.io's write buffer with stock, which is never written now.
+    self->fanout_.truncateTurns();
+    self->remainders_.clear();
+    self->fanout_.flush(self->remainders_, 0);
+    self->remainders_.clear();
+    self->syncCorked();
+    self->corkedView_.Reset();
     if (self->asyncContext_ != nullptr) napi_async_destroy(self->env_, self->asyncContext_);
     self->asyncContext_ = nullptr;
     self->onRemainder_.Reset();
@@ -234,6 +298,8 @@ class FanoutInstance {
   napi_async_context asyncContext_ = nullptr;
   napi_async_cleanup_hook_handle cleanupHandle_ = nullptr;
   Napi::FunctionReference onRemainder_;
+  Napi::Reference<Napi::Uint32Array> corkedView_;
+  std::uint32_t corkedWord_ = 0;
   std::vector<FanOut::Remainder> remainders_;
   std::vector<FrameRef> frames_;
 };
@@ -267,15 +333,19 @@ Napi::Value Register(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, id);
 }
 
-// unregister(id) -> whether it was registered. Closes the duplicate and drops
-// whatever was corked for the connection.
+// unregister(id) -> whether it was registered. Writes what is still corked for
+// the connection (as much as the kernel takes now: call flushNow(id) first to
+// get the rest as a remainder), then closes the duplicate.
 Napi::Value Unregister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!isId(info[0])) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
-  return Napi::Boolean::New(env, instanceOf(info)->fanout().remove(idOf(info[0])) == Status::Ok);
+  FanoutInstance* self = instanceOf(info);
+  const bool removed = self->fanout().remove(idOf(info[0])) == Status::Ok;
+  self->syncCorked();
+  return Napi::Boolean::New(env, removed);
 }
 
 // setBusy(id, busy) -> Buffer[] | undefined. Going busy writes the corked
@@ -287,9 +357,11 @@ Napi::Value SetBusy(const Napi::CallbackInfo& info) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
+  FanoutInstance* self = instanceOf(info);
   FanOut::Remainder remainder;
   bool has = false;
-  instanceOf(info)->fanout().setBusy(idOf(info[0]), info[1].ToBoolean().Value(), remainder, has);
+  self->fanout().setBusy(idOf(info[0]), info[1].ToBoolean().Value(), remainder, has);
+  self->syncCorked();
   return remainderOrUndefined(env, has, remainder);
 }
 
@@ -302,8 +374,10 @@ Napi::Value FlushNow(const Napi::CallbackInfo& info) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
+  FanoutInstance* self = instanceOf(info);
   FanOut::Remainder remainder;
-  const bool has = instanceOf(info)->fanout().flushOne(idOf(info[0]), remainder);
+  const bool has = self->fanout().flushOne(idOf(info[0]), remainder);
+  self->syncCorked();
   return remainderOrUndefined(env, has, remainder);
 }
 
@@ -317,8 +391,10 @@ Napi::Value HandBack(const Napi::CallbackInfo& info) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
+  FanoutInstance* self = instanceOf(info);
   FanOut::Remainder remainder;
-  const bool has = instanceOf(info)->fanout().handBack(idOf(info[0]), remainder);
+  const bool has = self->fanout().handBack(idOf(info[0]), remainder);
+  self->syncCorked();
   return remainderOrUndefined(env, has, remainder);
 }
 
@@ -372,8 +448,8 @@ bool isBytes(const Napi::Value& value) {
 // carries "4" + packet. attachments: Buffers sent as binary frames right
 // after it. ids[0..n): recipients. out receives, in order, the ids that need
 // the standard path (busy or not registered); the return value is how many.
-// volatile: drop it for recipients that had frames corked in this tick (see
-// FanOut::enqueue and nextTick()).
+// volatile: drop it for recipients that got frames in this JS turn (see
+// FanOut::enqueue and nextTurn()).
 Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   FanoutInstance* self = instanceOf(info);
@@ -419,6 +495,7 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   }
   const bool isVolatile = info.Length() > 5 && info[5].ToBoolean().Value();
   const std::size_t handed = self->fanout().enqueue(frames, {ids.Data(), n}, out.Data(), isVolatile);
+  self->syncCorked();
   // Queues hold their own references; drop ours so the last recipient's
   // flush frees the buffer.
   frames.clear();
@@ -464,13 +541,33 @@ Napi::Value OnRemainder(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// nextTick(): the nextTick queue ran since the last broadcasts (JS calls it
-// from a process.nextTick callback queued by the first broadcast of a tick),
-// so a volatile broadcast is no longer dropped for their recipients.
-Napi::Value NextTick(const Napi::CallbackInfo& info) {
-  instanceOf(info)->fanout().nextTick();
+// nextTurn(): a new JS turn starts (called from the nextTick queue after a
+// turn that corked frames; see FanOut::nextTurn).
+Napi::Value NextTurn(const Napi::CallbackInfo& info) {
+  instanceOf(info)->fanout().nextTurn();
   return info.Env().Undefined();
 }
+
+// truncateTurn(id) -> number: the connection ends in this turn without
+// engine.io writing its buffer first; drops the frames of this turn stock
+// would still have held there (see FanOut::truncateTurn).
+Napi::Value TruncateTurn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!isId(info[0])) {
+    throwTypeError(env, "id must be a number");
+    return env.Undefined();
+  }
+  FanoutInstance* self = instanceOf(info);
+  const std::size_t dropped = self->fanout().truncateTurn(idOf(info[0]));
+  self->syncCorked();
+  return Napi::Number::New(env, static_cast<double>(dropped));
+}
+
+// corkedView() -> Uint32Array | undefined. Element 0 is how many connections
+// have frames corked right now, kept current by every call of this object and
+// by the per-iteration flush; undefined when the runtime has no external
+// buffers (then nothing tells JS that no frame is corked).
+Napi::Value CorkedView(const Napi::CallbackInfo& info) { return instanceOf(info)->corkedView(); }
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -497,6 +594,8 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   set("bytesHanded", s.bytesHanded);
   set("droppedVolatile", s.droppedVolatile);
   set("deferredFlushes", s.deferredFlushes);
+  set("droppedOnRemove", s.droppedOnRemove);
+  set("droppedAtEnd", s.droppedAtEnd);
   return out;
 }
 
@@ -548,7 +647,9 @@ void InitFanout(Napi::Env env, Napi::Object exports) {
   add("flush", Flush);
   add("onRemainder", OnRemainder);
   add("flushBudget", FlushBudget);
-  add("nextTick", NextTick);
+  add("corkedView", CorkedView);
+  add("nextTurn", NextTurn);
+  add("truncateTurn", TruncateTurn);
   add("stats", Stats);
   add("descriptorReserve", DescriptorReserveOf);
 }

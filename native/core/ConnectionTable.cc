@@ -58,7 +58,8 @@ Status ConnectionTable::add(int fd, std::uint32_t& id) noexcept {
   connection.id = makeId(slot, connection.generation);
   connection.busy = false;
   connection.dirty = false;
-  connection.corkedTick = 0;
+  connection.turn = 0;
+  connection.turnKeep = 0;
   connection.queue.clear();
   ++live_;
   id = connection.id;

@@ -37,8 +37,8 @@ class ConnectionTable {
   // there was none to duplicate at all.
   Status add(int fd, std::uint32_t& id) noexcept;
 
-  // Closes the duplicate and drops the connection's queue. Queued frames that
-  // were not flushed are discarded: the connection is going away.
+  // Closes the duplicate and empties the connection's queue. The table does
+  // no I/O: FanOut::remove writes what is queued before it calls this.
   Status remove(std::uint32_t id) noexcept;
 
   // The connection registered under `id`, or nullptr for a free slot or an id
