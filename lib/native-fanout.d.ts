@@ -5,7 +5,7 @@ import { FanoutStats } from "./adapter";
 export declare class NativeFanout {
   constructor(registry: ConnectionRegistry);
   /** Starts a broadcast at nesting depth `depth`. */
-  begin(depth: number, packet: any, encodedPackets: any[], packetOpts: any): void;
+  begin(depth: number, packet: any, encodedPackets: any, packetOpts: any): void;
   /** Takes `socket` (socket int `s`) for the native path; false: write it the standard way. */
   take(depth: number, s: number, socket: any): boolean;
   /** Writes the broadcast to the sockets taken so far at `depth`. */
