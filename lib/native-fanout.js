@@ -90,7 +90,8 @@ function newBatch() {
  * sent as a binary frame of its bytes. Anything else (a number, an object, a
  * SharedArrayBuffer itself) engine.io turns into text its own way, and binary
  * over a detached ArrayBuffer makes ws throw: those take the standard path,
- * which does exactly what stock does with them.
+ * which does exactly what stock does with them; so do views of resizable
+ * ArrayBuffers (see below).
  *
  * @param {any} value
  * @returns {boolean}
@@ -101,6 +102,10 @@ function isMessage(value) {
   if (value instanceof ArrayBuffer) buffer = value;
   else if (ArrayBuffer.isView(value)) buffer = value.buffer;
   else return false;
+  // A view of a resizable ArrayBuffer that shrank under it is out of bounds:
+  // reading a DataView's byteLength then throws, in ws too. Rare enough to
+  // leave every view of a resizable buffer to the standard path.
+  if (buffer.resizable === true) return false;
   // Detached buffers read as empty; only empty ones need the costlier test.
   return buffer.byteLength !== 0 || !isDetached(buffer);
 }

@@ -152,7 +152,11 @@ test('encoder output the fan-out does not frame takes the standard path for ever
   const detached = new ArrayBuffer(4);
   const view = new Uint8Array(detached);
   structuredClone(detached, { transfer: [detached] });
-  const outputs = [[42], ['2[]', { o: 1 }], ['5', new SharedArrayBuffer(2)], ['51-[]', view], [], [null], 7];
+  const resizable = new ArrayBuffer(8, { maxByteLength: 16 });
+  const outOfBounds = new DataView(resizable, 6);
+  resizable.resize(4);
+  const outputs = [[42], ['2[]', { o: 1 }], ['5', new SharedArrayBuffer(2)], ['51-[]', view], [], [null], 7,
+    ['51-[]', outOfBounds], [new Uint8Array(resizable)]];
   for (const output of outputs) {
     const { adapter, native, log } = setup(['a', 'b']);
     adapter.encoder = { encode: () => output };
