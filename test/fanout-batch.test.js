@@ -157,6 +157,8 @@ test('encoder output the fan-out does not frame takes the standard path for ever
   resizable.resize(4);
   const outputs = [[42], ['2[]', { o: 1 }], ['5', new SharedArrayBuffer(2)], ['51-[]', view], [], [null], 7,
     ['51-[]', outOfBounds], [new Uint8Array(resizable)]];
+  // socket.io-parser takes a Blob for an attachment; engine.io sends it as the text "4[object Blob]".
+  if (typeof Blob === 'function') outputs.push(['51-[]', new Blob(['x'])]);
   for (const output of outputs) {
     const { adapter, native, log } = setup(['a', 'b']);
     adapter.encoder = { encode: () => output };
