@@ -147,9 +147,14 @@ class NativeAdapter extends nativeRooms(Adapter) {
       }
     } finally {
       // Also when user code threw: the sockets taken before it get the packet,
-      // as stock would have written them before the throw.
-      if (fanout !== null) fanout.end(depth);
-      index.exit();
+      // as stock would have written them before the throw. The nesting level
+      // is released even when that write throws too, or every later
+      // broadcast would run one level deeper.
+      try {
+        if (fanout !== null) fanout.end(depth);
+      } finally {
+        index.exit();
+      }
     }
     return count;
   }

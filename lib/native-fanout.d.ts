@@ -10,7 +10,7 @@ export interface SlotTags {
 export declare class NativeFanout {
   constructor(registry: ConnectionRegistry, index: SlotTags);
   /** Starts a broadcast at nesting depth `depth`. */
-  begin(depth: number, packet: any, encodedPackets: any[], packetOpts: any): void;
+  begin(depth: number, packet: any, encodedPackets: any, packetOpts: any): void;
   /** Takes `socket` (socket int `s`) for the native path; false: write it the standard way. */
   take(depth: number, s: number, socket: any): boolean;
   /** Writes the broadcast to the sockets taken so far at `depth`. */

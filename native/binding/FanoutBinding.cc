@@ -13,7 +13,9 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <cstring>
 #include <new>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -398,39 +400,105 @@ Napi::Value HandBack(const Napi::CallbackInfo& info) {
   return remainderOrUndefined(env, has, remainder);
 }
 
-bool addBinaryFrame(std::vector<FrameRef>& frames, const Napi::Value& value) {
-  if (!value.IsTypedArray()) return false;
-  Napi::TypedArray view = value.As<Napi::TypedArray>();
-  if (view.TypedArrayType() != napi_uint8_array) return false;
-  Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
-  FrameRef frame = WebSocketFrame::build(WebSocketFrame::Opcode::Binary, {},
-                                         {bytes.Data(), bytes.ByteLength()});
-  if (!frame) return false;
-  frames.push_back(std::move(frame));
-  return true;
+// What a broadcast's message turned out to be (see messageBytes).
+enum class Message { Text, Binary, Unframeable, Invalid };
+
+// The byte size of one element of a typed array, or 0 for a kind this
+// build does not know (a newer Node may add some).
+std::size_t elementSize(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
+      return 8;
+    default:
+      return 0;
+  }
 }
 
-// Builds the engine.io message frame: "4" followed by the encoded socket.io
-// packet, as one text frame. A string is copied straight into the frame.
-Status addTextFrame(Napi::Env env, std::vector<FrameRef>& frames, const Napi::Value& value) {
-  if (value.IsString()) {
-    std::size_t length = 0;
-    napi_get_value_string_utf8(env, value, nullptr, 0, &length);
-    // One byte of slack for the terminator napi writes and we do not keep.
-    FrameRef frame = WebSocketFrame::allocate(WebSocketFrame::Opcode::Text, length + 1, 1);
+// Classifies one engine.io message the way engine.io-parser's encodePacket
+// does (a string, or an ArrayBuffer / ArrayBufferView sent as binary) and,
+// for binary, finds the bytes that go on the wire: a view's own bytes
+// (byteOffset and byteLength into its buffer, whether a Buffer, any typed
+// array, a DataView, or a view of a SharedArrayBuffer), an ArrayBuffer whole.
+//
+// Unframeable: binary whose bytes cannot be read here, a view of a detached
+// ArrayBuffer (ws throws a TypeError when it sends one) or a typed array of a
+// kind this build does not know; the standard path then writes it, with
+// whatever outcome stock has. Invalid: neither a string nor binary.
+Message messageBytes(napi_env env, napi_value value, std::span<const std::uint8_t>& bytes) {
+  napi_valuetype type = napi_undefined;
+  if (napi_typeof(env, value, &type) != napi_ok) return Message::Invalid;
+  if (type == napi_string) return Message::Text;
+  if (type != napi_object) return Message::Invalid;
+  void* data = nullptr;
+  std::size_t length = 0;
+  napi_value buffer = nullptr;
+  bool is = false;
+  if (napi_is_typedarray(env, value, &is) == napi_ok && is) {
+    napi_typedarray_type kind;
+    std::size_t elements = 0;
+    std::size_t offset = 0;
+    if (napi_get_typedarray_info(env, value, &kind, &elements, &data, &buffer, &offset) != napi_ok) {
+      return Message::Unframeable;
+    }
+    const std::size_t size = elementSize(kind);
+    if (size == 0) return Message::Unframeable;
+    length = elements * size;
+  } else if (napi_is_dataview(env, value, &is) == napi_ok && is) {
+    std::size_t offset = 0;
+    if (napi_get_dataview_info(env, value, &length, &data, &buffer, &offset) != napi_ok) {
+      return Message::Unframeable;
+    }
+  } else if (napi_is_arraybuffer(env, value, &is) == napi_ok && is) {
+    buffer = value;
+    if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) return Message::Unframeable;
+  } else {
+    return Message::Invalid;
+  }
+  // A view's buffer may be a SharedArrayBuffer, which is never detached.
+  bool detached = false;
+  if (napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok || detached) {
+    return Message::Unframeable;
+  }
+  if (length != 0 && data == nullptr) return Message::Unframeable;
+  bytes = {static_cast<const std::uint8_t*>(data), length};
+  return Message::Binary;
+}
+
+// Appends the websocket frame engine.io's websocket transport sends for one
+// message: a string as a text frame of "4" (the engine.io "message" type)
+// followed by the string; binary as a binary frame of exactly its bytes, no
+// type prefix (the client supports binary: base64 clients are never
+// registered with the fan-out).
+Status addFrame(Napi::Env env, std::vector<FrameRef>& frames, napi_value value, Message kind,
+                std::span<const std::uint8_t> bytes) {
+  if (kind == Message::Binary) {
+    FrameRef frame = WebSocketFrame::build(WebSocketFrame::Opcode::Binary, {}, bytes);
     if (!frame) return Status::OutOfMemory;
-    std::uint8_t* payload = frame.get()->data() + WebSocketFrame::headerSize(length + 1);
-    payload[0] = '4';
-    std::size_t copied = 0;
-    napi_get_value_string_utf8(env, value, reinterpret_cast<char*>(payload + 1), length + 1, &copied);
     frames.push_back(std::move(frame));
     return Status::Ok;
   }
-  Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
-  const std::uint8_t prefix[] = {'4'};
-  FrameRef frame =
-      WebSocketFrame::build(WebSocketFrame::Opcode::Text, prefix, {bytes.Data(), bytes.ByteLength()});
+  std::size_t length = 0;
+  napi_get_value_string_utf8(env, value, nullptr, 0, &length);
+  // One byte of slack for the terminator napi writes and we do not keep.
+  FrameRef frame = WebSocketFrame::allocate(WebSocketFrame::Opcode::Text, length + 1, 1);
   if (!frame) return Status::OutOfMemory;
+  std::uint8_t* payload = frame.get()->data() + WebSocketFrame::headerSize(length + 1);
+  payload[0] = '4';
+  std::size_t copied = 0;
+  napi_get_value_string_utf8(env, value, reinterpret_cast<char*>(payload + 1), length + 1, &copied);
   frames.push_back(std::move(frame));
   return Status::Ok;
 }
@@ -439,24 +507,59 @@ bool isUint32Array(const Napi::Value& value) {
   return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array;
 }
 
-bool isBytes(const Napi::Value& value) {
-  return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
+// Builds the frames of one broadcast into `frames`: `first`, then each
+// element of `rest` (undefined or null: none). Returns false with a pending
+// TypeError or status error when an element is neither a string nor binary
+// or memory ran out; sets `unframeable` when an element is binary this
+// binding cannot read (see messageBytes).
+bool buildFrames(Napi::Env env, std::vector<FrameRef>& frames, const Napi::Value& first,
+                 const Napi::Value& rest, bool& unframeable) {
+  auto add = [&](napi_value value) {
+    std::span<const std::uint8_t> bytes;
+    const Message kind = messageBytes(env, value, bytes);
+    if (kind == Message::Invalid) {
+      throwTypeError(env, "packets must be strings, ArrayBuffers or ArrayBufferViews");
+      return false;
+    }
+    if (kind == Message::Unframeable) {
+      unframeable = true;
+      return true;
+    }
+    const Status status = addFrame(env, frames, value, kind, bytes);
+    if (status != Status::Ok) {
+      toJsError(env, status).ThrowAsJavaScriptException();
+      return false;
+    }
+    return true;
+  };
+  if (!add(first)) return false;
+  if (rest.IsUndefined() || rest.IsNull()) return true;
+  if (!rest.IsArray()) {
+    throwTypeError(env, "attachments must be an array");
+    return false;
+  }
+  Napi::Array attachments = rest.As<Napi::Array>();
+  const std::uint32_t count = attachments.Length();
+  for (std::uint32_t i = 0; i < count && !unframeable; ++i) {
+    Napi::Value item = attachments.Get(i);
+    if (item.IsEmpty() || !add(item)) return false;  // empty: a getter threw
+  }
+  return true;
 }
 
 // broadcast(packet, ids, n, out[, attachments[, volatile]]) -> count.
-// packet: the encoded socket.io packet (string, or its UTF-8 bytes); the frame
-// carries "4" + packet. attachments: Buffers sent as binary frames right
-// after it. ids[0..n): recipients. out receives, in order, the ids that need
-// the standard path (busy or not registered); the return value is how many.
-// volatile: drop it for recipients that got frames in this JS turn (see
-// FanOut::enqueue and nextTurn()).
+// packet and attachments: the engine.io messages of the broadcast, in order,
+// each a string (sent as a text frame "4" + string) or an ArrayBuffer /
+// ArrayBufferView (sent as a binary frame of its bytes), exactly as
+// engine.io's websocket transport sends them. ids[0..n): recipients. out
+// receives, in order, the ids that need the standard path (busy or not
+// registered); the return value is how many. When a message is binary that
+// cannot be read here (see messageBytes) nothing is queued and every id is
+// handed back. volatile: drop it for recipients that got frames in this JS
+// turn (see FanOut::enqueue and nextTurn()).
 Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   FanoutInstance* self = instanceOf(info);
-  if (!info[0].IsString() && !isBytes(info[0])) {
-    throwTypeError(env, "packet must be a string or a Buffer");
-    return env.Undefined();
-  }
   if (!isUint32Array(info[1]) || !info[2].IsNumber() || !isUint32Array(info[3])) {
     throwTypeError(env, "ids and out must be Uint32Arrays and n a number");
     return env.Undefined();
@@ -472,26 +575,22 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
     throwTypeError(env, "onRemainder(callback) must be set before broadcast");
     return env.Undefined();
   }
-  std::vector<FrameRef>& frames = self->frames();
+  // Taken out of the instance while in use: reading an attachments array
+  // can run a getter, which could broadcast again (it then starts from an
+  // empty vector instead of clearing this one).
+  std::vector<FrameRef> frames = std::move(self->frames());
   frames.clear();
-  const Status status = addTextFrame(env, frames, info[0]);
-  if (status != Status::Ok) {
-    toJsError(env, status).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
-    if (!info[4].IsArray()) {
-      throwTypeError(env, "attachments must be an array of Buffers");
-      return env.Undefined();
-    }
-    Napi::Array attachments = info[4].As<Napi::Array>();
-    for (std::uint32_t i = 0; i < attachments.Length(); ++i) {
-      if (!addBinaryFrame(frames, attachments.Get(i))) {
-        frames.clear();
-        throwTypeError(env, "attachments must be an array of Buffers");
-        return env.Undefined();
-      }
-    }
+  bool unframeable = false;
+  const bool built = buildFrames(env, frames, info[0], info[4], unframeable);
+  if (!built || unframeable) {
+    // No frame of a broadcast that is not sent whole stays behind.
+    frames.clear();
+    self->frames() = std::move(frames);
+    if (!built) return env.Undefined();
+    // Every recipient the standard way, which sends the unframeable message
+    // (or fails on it) as stock does. ids and out may share memory.
+    std::memmove(out.Data(), ids.Data(), n * sizeof(std::uint32_t));
+    return Napi::Number::New(env, static_cast<double>(n));
   }
   const bool isVolatile = info.Length() > 5 && info[5].ToBoolean().Value();
   const std::size_t handed = self->fanout().enqueue(frames, {ids.Data(), n}, out.Data(), isVolatile);
@@ -499,6 +598,7 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   // Queues hold their own references; drop ours so the last recipient's
   // flush frees the buffer.
   frames.clear();
+  self->frames() = std::move(frames);
   self->armFlush();
   return Napi::Number::New(env, static_cast<double>(handed));
 }

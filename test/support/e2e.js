@@ -58,9 +58,11 @@ const TRANSPORTS = [['websocket'], ['polling'], ['polling', 'websocket']];
  * @param {'stock' | 'ours'} kind
  * @param {any} serverOpts
  * @param {(ctx: any) => Promise<any>} scenario
+ * @param {{ clientOpts?: any }} [harnessOpts] clientOpts: options of every
+ *   client (such as the `parser` that matches the server's)
  * @returns {Promise<any>} the scenario's outcome
  */
-async function runWith(kind, serverOpts, scenario) {
+async function runWith(kind, serverOpts, scenario, harnessOpts = {}) {
   const httpServer = http.createServer();
   const opts = { ...serverOpts };
   if (kind === 'ours') opts.adapter = createAdapter();
@@ -93,6 +95,7 @@ async function runWith(kind, serverOpts, scenario) {
         reconnection: false,
         transports: TRANSPORTS[i % TRANSPORTS.length],
         auth: { i, ...auth },
+        ...harnessOpts.clientOpts,
         ...copts,
       });
       client.received = [];
@@ -149,11 +152,12 @@ async function runWith(kind, serverOpts, scenario) {
  *
  * @param {any} serverOpts
  * @param {(ctx: any) => Promise<any>} scenario
+ * @param {{ clientOpts?: any }} [harnessOpts] see runWith
  * @returns {Promise<{ stock: any, ours: any }>}
  */
-async function runBoth(serverOpts, scenario) {
-  const stock = await runWith('stock', serverOpts, scenario);
-  const ours = await runWith('ours', serverOpts, scenario);
+async function runBoth(serverOpts, scenario, harnessOpts) {
+  const stock = await runWith('stock', serverOpts, scenario, harnessOpts);
+  const ours = await runWith('ours', serverOpts, scenario, harnessOpts);
   return { stock, ours };
 }
 
