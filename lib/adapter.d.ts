@@ -56,9 +56,32 @@ export interface RegistryCounts {
 export interface FanoutStats {
   /** Connections registered now. */
   connections: number;
-  /** Broadcasts handed to the fan-out, and their recipients. */
+  /**
+   * Broadcasts of every namespace whose adapter uses the fan-out, and their recipients, each counted
+   * once: `recipients` = `nativeRecipients` + the sum of `standardPath`.
+   */
   broadcasts: number;
   recipients: number;
+  /** Recipients written the standard way without being offered to the fan-out, by reason. */
+  standardPath: {
+    /** Broadcasts with an acknowledgement (`timeout().emitWithAck()`): always socket.io's own path. */
+    ack: number;
+    /** The parser's output is not something the fan-out frames (see docs/fanout.md). */
+    encoding: number;
+    /** The socket has `onAnyOutgoing` listeners. */
+    listeners: number;
+    /** Something listens to engine.io's `packetCreate`, `flush` or `drain` for the connection. */
+    events: number;
+    /** The connection is not registered: long-polling, TLS, deflate, budget or descriptors (see `refused`). */
+    unregistered: number;
+  };
+  /**
+   * Broadcasts (calls, several for one broadcast whose batch was flushed early) and recipients offered to the
+   * native fan-out: each one queued, dropped as volatile (`droppedVolatile`) or handed back (`handedBusy`,
+   * `handedUnknown`).
+   */
+  nativeBroadcasts: number;
+  nativeRecipients: number;
   /** Frame deliveries corked, and fully written natively. */
   framesQueued: number;
   framesWritten: number;

@@ -156,6 +156,7 @@ class NativeAdapter extends nativeRooms(Adapter) {
         index.exit();
       }
     }
+    if (this._fanout !== null) this._fanout.counted(count, ack !== undefined);
     return count;
   }
 

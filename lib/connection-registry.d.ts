@@ -17,7 +17,16 @@ export declare class ConnectionRegistry {
   markTurn(): void;
   /** Unregisters every connection, writing first what stock had written by now; registers none after. Runs at "exit". */
   close(): void;
+  /** Broadcasts and recipients of the adapters on this registry, each recipient counted once. */
+  readonly totals: {
+    broadcasts: number;
+    recipients: number;
+    standardPath: { ack: number; encoding: number; listeners: number; events: number; unregistered: number };
+  };
   counts(): {
+    broadcasts: number;
+    recipients: number;
+    standardPath: { ack: number; encoding: number; listeners: number; events: number; unregistered: number };
     connections: number;
     registered: number;
     unregistered: number;

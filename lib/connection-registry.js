@@ -95,6 +95,17 @@ class ConnectionRegistry {
     this.refused = Object.create(null);
     this.registered = 0;
     this.unregistered = 0;
+    /**
+     * Every broadcast of the adapters on this registry and every recipient,
+     * counted once: offered to the native fan-out (its own counters say what
+     * became of them) or written the standard way without being offered, by
+     * reason (see NativeFanout#take).
+     */
+    this.totals = {
+      broadcasts: 0,
+      recipients: 0,
+      standardPath: { ack: 0, encoding: 0, listeners: 0, events: 0, unregistered: 0 },
+    };
     /** Registrations per JS turn (lib/env.js); Infinity: no limit. */
     this.registrationBudget = settings.registrationBudget === 0 ? Infinity : settings.registrationBudget;
     /** Registrations left in this turn. */
@@ -275,7 +286,11 @@ class ConnectionRegistry {
    *   descriptorReserve: { softLimit: number, reserve: number } | null }}
    */
   counts() {
+    const totals = this.totals;
     return {
+      broadcasts: totals.broadcasts,
+      recipients: totals.recipients,
+      standardPath: { ...totals.standardPath },
       connections: this.byId.size,
       registered: this.registered,
       unregistered: this.unregistered,

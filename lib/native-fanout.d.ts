@@ -16,6 +16,8 @@ export declare class NativeFanout {
   /** Writes the broadcast to the sockets taken so far at `depth`. */
   end(depth: number, last?: boolean): void;
   stats(): FanoutStats;
+  /** Counts a broadcast to `recipients` sockets; `acked`: all of them took the standard path (an ack). */
+  counted(recipients: number, acked: boolean): void;
 }
 
 /** A NativeFanout for one adapter, or null when the fan-out is not available. */

@@ -86,6 +86,28 @@ function newBatch() {
 }
 
 /**
+ * Whether anything listens to the events engine.io emits for each packet it
+ * writes to this connection ("packetCreate", "flush", "drain" on the
+ * connection, "flush" and "drain" on the engine.io server), besides the
+ * registry's own "packetCreate" listener (one function; a second listener
+ * makes EventEmitter keep an array). Such a connection takes the standard
+ * path, so those listeners see every packet as with stock. Read from
+ * EventEmitter's `_events` (two or three property reads per recipient), not
+ * through listenerCount(), which costs a call each.
+ *
+ * @param {any} conn engine.io Socket
+ * @returns {boolean}
+ */
+function watched(conn) {
+  const own = conn._events;
+  if (own !== undefined && (own.flush !== undefined || own.drain !== undefined || Array.isArray(own.packetCreate))) {
+    return true;
+  }
+  const server = conn.server !== undefined ? conn.server._events : undefined;
+  return server !== undefined && (server.flush !== undefined || server.drain !== undefined);
+}
+
+/**
  * Whether engine.io sends `value` as one message the fan-out frames itself:
  * a string (text frame "4" + string), or binary by engine.io-parser's own
  * test in encodePacket (`instanceof ArrayBuffer || ArrayBuffer.isView`),
@@ -208,22 +230,35 @@ class NativeFanout {
    * @returns {boolean} false: the caller writes it the standard way
    */
   take(depth, s, socket) {
-    if (!this.batches[depth].native) return false;
+    const standard = this.registry.totals.standardPath;
+    if (!this.batches[depth].native) {
+      standard.encoding++;
+      return false;
+    }
     const outgoing = socket._anyOutgoingListeners;
     if (outgoing !== undefined && outgoing.length !== 0) {
       // Its listeners are user code that may write to sockets already taken:
       // what was taken goes out first, as stock would have written it.
       if (this.batches[depth].n !== 0) this.end(depth, false);
+      standard.listeners++;
       return false;
     }
     // `socket` is the occupant of slot s (the index resolved it from s), and
     // the slot's tag was zeroed when it got that occupant.
+    const conn = socket.client.conn;
     const tags = this.index.slotTags;
     let id = tags[s] - 1;
     if (id < 0) {
-      id = this.registry.idOf(socket.client.conn);
-      if (id < 0) return false;
+      id = this.registry.idOf(conn);
+      if (id < 0) {
+        standard.unregistered++;
+        return false;
+      }
       tags[s] = id + 1;
+    }
+    if (watched(conn)) {
+      standard.events++;
+      return false;
     }
     const batch = this.batches[depth];
     const k = batch.n;
@@ -329,7 +364,28 @@ class NativeFanout {
    * @returns {Record<string, any>}
    */
   stats() {
-    return { ...this.fanout.stats(), ...this.registry.counts() };
+    const native = this.fanout.stats();
+    return {
+      ...native,
+      // The native counters' own totals: broadcasts and recipients offered to it.
+      nativeBroadcasts: native.broadcasts,
+      nativeRecipients: native.recipients,
+      ...this.registry.counts(),
+    };
+  }
+
+  /**
+   * Counts a broadcast to `recipients` sockets; with an ack every one of
+   * them was written the standard way without being offered.
+   *
+   * @param {number} recipients
+   * @param {boolean} acked
+   */
+  counted(recipients, acked) {
+    const totals = this.registry.totals;
+    totals.broadcasts++;
+    totals.recipients += recipients;
+    if (acked) totals.standardPath.ack += recipients;
   }
 }
 

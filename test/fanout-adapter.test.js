@@ -208,6 +208,36 @@ same('volatile broadcasts from two timers of one loop iteration both go out, as 
   for (const got of outcome) assert.deepStrictEqual(got, [['v', 1], ['v', 2]]);
 });
 
+same('engine.io packetCreate, flush and drain listeners see every packet, as in stock', {}, async (ctx) => {
+  const seen = {};
+  const note = (key) => { seen[key] = (seen[key] || 0) + 1; };
+  ctx.io.on('connection', (socket) => {
+    const who = ctx.label(socket.id);
+    const i = socket.handshake.auth.i;
+    // Some connections watched per connection, one per event; the others not.
+    if (i % 4 === 0) socket.conn.on('packetCreate', (packet) => note(`${who} packetCreate ${packet.type}`));
+    if (i % 4 === 1) socket.conn.on('flush', (buffer) => note(`${who} flush ${buffer.length}`));
+    if (i % 4 === 2) socket.conn.on('drain', () => note(`${who} drain`));
+  });
+  const cs = [];
+  for (let i = 0; i < 8; i++) cs.push(await ctx.connected('/', {}, { transports: ['websocket'] }));
+  await ctx.barrier(cs);
+  for (const k of Object.keys(seen)) delete seen[k];
+  for (let n = 0; n < 20; n++) {
+    ctx.io.emit('m', n);
+    if (n % 5 === 4) await turn();
+  }
+  await ctx.barrier(cs);
+  // A server-wide flush listener: every connection is watched.
+  const ids = new Map([...ctx.io.of('/').sockets.values()].map((s) => [s.conn.id, ctx.label(s.id)]));
+  const onServerFlush = (conn) => note(`${ids.get(conn.id)} server flush`);
+  ctx.io.engine.on('flush', onServerFlush);
+  for (let n = 20; n < 25; n++) ctx.io.emit('m', n);
+  await ctx.barrier(cs);
+  ctx.io.engine.off('flush', onServerFlush);
+  return { got: cs.map((c) => ctx.got(c)), seen: Object.entries(seen).sort() };
+});
+
 same('direct emits, acks of broadcastWithAck and broadcasts interleave as in stock', {}, async (ctx) => {
   ctx.io.on('connection', (socket) => socket.on('ask', (n, cb) => cb(n)));
   const cs = [];
@@ -402,6 +432,55 @@ test('churn: hundreds of clients come and go while broadcasting; each gets only 
   io.close();
   await until(() => io.of('/').adapter.stats().connections === 0, 'all unregistered');
   assert.deepStrictEqual(problems, []);
+});
+
+test('stats count every recipient of every broadcast once, with the reason it took the standard path', { skip, timeout: 60000 }, async () => {
+  const { io, url } = await nativeServer();
+  const polling = [];
+  for (let i = 0; i < 3; i++) {
+    const c = connect(url, { transports: ['polling'] });
+    await waitFor(c, 'connect');
+    c.on('q', (cb) => cb('ok'));
+    polling.push(c);
+  }
+  const adapter = io.of('/').adapter;
+  const diff = (a, b) => ({
+    broadcasts: b.broadcasts - a.broadcasts,
+    recipients: b.recipients - a.recipients,
+    nativeRecipients: b.nativeRecipients - a.nativeRecipients,
+    standardPath: Object.fromEntries(Object.keys(b.standardPath).map((k) => [k, b.standardPath[k] - a.standardPath[k]])),
+  });
+  let before = adapter.stats();
+  let got = 0;
+  polling.forEach((c) => c.on('m', () => got++));
+  for (let n = 0; n < 30; n++) io.emit('m', n);
+  await until(() => got === 90, 'polling deliveries');
+  assert.deepStrictEqual(diff(before, adapter.stats()), {
+    broadcasts: 30,
+    recipients: 90,
+    nativeRecipients: 0,
+    standardPath: { ack: 0, encoding: 0, listeners: 0, events: 0, unregistered: 90 },
+  });
+  // Websocket clients, one with an onAnyOutgoing listener, and an ack broadcast.
+  const ws = [];
+  for (let i = 0; i < 2; i++) {
+    const c = connect(url);
+    await waitFor(c, 'connect');
+    c.on('q', (cb) => cb('ok'));
+    ws.push(c);
+  }
+  [...io.of('/').sockets.values()].find((s) => s.conn.transport.name === 'websocket').onAnyOutgoing(() => {});
+  before = adapter.stats();
+  io.emit('m', 'x');
+  await io.timeout(5000).emitWithAck('q');
+  const d = diff(before, adapter.stats());
+  assert.strictEqual(d.broadcasts, 2);
+  assert.strictEqual(d.recipients, 10);
+  assert.deepStrictEqual(d.standardPath, { ack: 5, encoding: 0, listeners: 1, events: 0, unregistered: 3 });
+  assert.strictEqual(d.recipients, d.nativeRecipients + Object.values(d.standardPath).reduce((x, y) => x + y, 0));
+  for (const c of [...polling, ...ws]) c.disconnect();
+  io.close();
+  await until(() => adapter.stats().connections === 0, 'unregistered');
 });
 
 test('permessage-deflate and polling connections keep the standard path', { skip, timeout: 60000 }, async () => {

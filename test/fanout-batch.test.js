@@ -49,6 +49,7 @@ function setup(names) {
     idOf: (conn) => conn.fid,
     hasRawPending: () => false,
     markTurn: () => {},
+    totals: { broadcasts: 0, recipients: 0, standardPath: { ack: 0, encoding: 0, listeners: 0, events: 0, unregistered: 0 } },
     counts: () => ({}),
   };
   adapter._fanout = new NativeFanout(/** @type {any} */ (registry), adapter._index);
