@@ -35,6 +35,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { LineChild, killChildrenOnExit } = require('./support/line-child');
+const { UsageError, parseOptions, numberArg, commandLine } = require('./support/cli');
 
 const root = path.join(__dirname, '..');
 
@@ -194,34 +195,63 @@ function table(results) {
   return lines.join('\n');
 }
 
+const USAGE = `
+Slow-reader benchmark: stock socket.io and this package with clients that stop reading.
+
+  node bench/slow-reader.bench.js [--cases large,wide,burst] [--variants stock,native]
+    [--scale 1] [--messages burst=10000,...] [--pause-ms 3000] [--timeout-ms 180000]
+    [--json out.json] [--quick] [--verbose]
+
+  --cases       which cases to run (large: 1 x 10 MB to 100 paused clients; wide: 100 x 100 KB
+                in one turn to 200 paused clients; burst: 2,000 x 100 B to 1,000 clients, 200 paused)
+  --variants    stock, native, or both (default)
+  --scale       divide every case's clients and messages by this (>= 1)
+  --messages    set the number of messages of the cases named (case=count,...)
+  --pause-ms    how long the paused clients stop reading (default 3000; 300 with --quick)
+  --timeout-ms  a case's time limit (default 180000)
+  --json        save the run to this file
+  --quick       every case tiny (a smoke run: the numbers mean nothing)
+  --verbose     the clients' and servers' own output
+`;
+
+/**
+ * @param {string[]} argv
+ * @returns {Record<string, any>}
+ */
 function parseArgs(argv) {
-  const args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const name = a.slice(2);
-    if (['quick', 'verbose'].includes(name)) args[name] = true;
-    else if (i + 1 < argv.length) args[name] = argv[++i];
-    else throw new Error(`${a} needs a value`);
+  const { options } = parseOptions(argv, {
+    flags: ['quick', 'verbose'],
+    values: ['cases', 'variants', 'scale', 'messages', 'pause-ms', 'timeout-ms', 'json'],
+  });
+  const args = { ...options };
+  if (options.scale !== undefined) args.scale = numberArg('--scale', /** @type {string} */ (options.scale), { min: 1 });
+  for (const name of ['pause-ms', 'timeout-ms']) {
+    if (options[name] !== undefined) args[name] = numberArg(`--${name}`, /** @type {string} */ (options[name]), { min: 0 });
+  }
+  for (const v of String(args.variants ?? 'stock,native').split(',')) {
+    if (!['stock', 'native'].includes(v)) throw new UsageError(`unknown variant ${v}`);
+  }
+  for (const n of String(args.cases ?? CASES.map((c) => c.name).join(',')).split(',')) {
+    if (!CASES.some((x) => x.name === n)) throw new UsageError(`unknown case ${n} (${CASES.map((x) => x.name).join(', ')})`);
+  }
+  for (const kv of String(args.messages ?? '').split(',').filter(Boolean)) {
+    const [name, value] = kv.split('=');
+    if (!CASES.some((x) => x.name === name) || !(Number(value) >= 1)) throw new UsageError(`bad --messages ${kv}`);
   }
   return args;
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = commandLine(USAGE, parseArgs);
   const names = String(args.cases ?? CASES.map((c) => c.name).join(',')).split(',');
   const variants = String(args.variants ?? 'stock,native').split(',');
-  for (const v of variants) if (!['stock', 'native'].includes(v)) throw new Error(`unknown variant ${v}`);
   const scale = Number(args.scale ?? 1);
-  if (!(scale >= 1)) throw new Error('--scale must be >= 1');
   const messages = new Map(String(args.messages ?? '').split(',').filter(Boolean).map((kv) => {
     const [name, value] = kv.split('=');
-    if (!CASES.some((x) => x.name === name) || !(Number(value) >= 1)) throw new Error(`bad --messages ${kv}`);
     return [name, Number(value)];
   }));
   const cases = names.map((n) => {
-    const found = CASES.find((x) => x.name === n);
-    if (!found) throw new Error(`unknown case ${n} (${CASES.map((x) => x.name).join(', ')})`);
+    const found = /** @type {typeof CASES[number]} */ (CASES.find((x) => x.name === n));
     const c = messages.has(n) ? { ...found, messages: messages.get(n) } : found;
     if (args.quick) return { ...c, clients: Math.min(c.clients, 20), messages: Math.min(c.messages, 50),
       size: Math.min(c.size, 64 * 1024), perTurn: Math.min(c.perTurn, 25) };

@@ -10,7 +10,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const root = path.join(__dirname, '..');
-const SCRIPTS = ['broadcast', 'parser', 'adapter', 'fanout', 'redis', 'codec-binding', 'registry'];
+const SCRIPTS = ['broadcast', 'parser', 'adapter', 'fanout', 'redis', 'codec-binding', 'registry', 'slow-reader'];
 
 function run(script, argv) {
   const result = spawnSync(process.execPath, [path.join(root, 'bench', `${script}.bench.js`), ...argv], {
