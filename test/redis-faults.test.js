@@ -41,14 +41,17 @@ const emptyOpts = { rooms: [], except: [], flags: {} };
 
 /**
  * The hostile inputs. `send` is what reaches Redis: a command for the raw
- * connection, or `serverSideEmit` from node B. `counted`: our node must count
- * it as dropped or failed (input our adapter does not subscribe to, or skips
- * by design before decoding, is not counted).
+ * connection, or `serverSideEmit` from node B. `counted`: our node must
+ * count it as dropped or failed (input our adapter does not subscribe to,
+ * or skips by design before decoding, is not counted); `emitterCounted`:
+ * counted when our nodes listen for an emitter with the default key.
  */
 const HOSTILE = [
-  { name: 'request channel: null', send: ['PUBLISH', 'socket.io-request#/#', 'null'] },
-  { name: 'request channel: not JSON', send: ['PUBLISH', 'socket.io-request#/#', `{${SECRET}`] },
-  { name: 'request channel: join with rooms 5', send: ['PUBLISH', 'socket.io-request#/#', json({ type: 2, opts: { rooms: 5 }, rooms: [SECRET] })] },
+  { name: 'request channel: null', send: ['PUBLISH', 'socket.io-request#/#', 'null'], emitterCounted: true },
+  { name: 'request channel: not JSON', send: ['PUBLISH', 'socket.io-request#/#', `{${SECRET}`], emitterCounted: true },
+  { name: 'request channel: join with rooms 5', send: ['PUBLISH', 'socket.io-request#/#', json({ type: 2, opts: { rooms: 5 }, rooms: [SECRET] })], emitterCounted: true },
+  { name: 'request channel: serverSideEmit of 5', send: ['PUBLISH', 'socket.io-request#/#', json({ type: 6, data: 5 })], emitterCounted: true },
+  { name: 'request channel: serverSideEmit to a throwing listener', send: ['PUBLISH', 'socket.io-request#/#', json({ type: 6, data: ['throw-here'] })], emitterCounted: true },
   { name: 'public channel: msgpack null', send: ['PUBLISH', 'socket.io#/#', mp(null)], counted: true },
   { name: 'public channel: not msgpack', send: ['PUBLISH', 'socket.io#/#', Buffer.from([0xc1, 0x00])], counted: true },
   { name: 'public channel: a string', send: ['PUBLISH', 'socket.io#/#', mp(SECRET)], counted: true },
@@ -70,7 +73,9 @@ const HOSTILE = [
   { name: 'public channel: serverSideEmit to a throwing listener', send: ['PUBLISH', 'socket.io#/#', mp({ uid: EVIL, nsp: '/', type: 9, data: { packet: ['throw-here'] } })], counted: true },
   { name: 'public channel: fetchSockets response with sockets 5', send: ['PUBLISH', 'socket.io#/#', mp({ uid: EVIL, nsp: '/', type: 8, data: { requestId: 'r', sockets: 5 } })] },
   { name: 'public channel: ack response without data', send: ['PUBLISH', 'socket.io#/#', mp({ uid: EVIL, nsp: '/', type: 12 })], counted: true },
-  { name: 'public channel: emitter array with a packet without data', send: ['PUBLISH', 'socket.io#/#', mp(['x', { type: 2, nsp: '/' }, {}])] },
+  { name: 'public channel: emitter array with a packet without data', send: ['PUBLISH', 'socket.io#/#', mp(['x', { type: 2, nsp: '/' }, {}])], emitterCounted: true },
+  { name: 'public channel: emitter array with opts.rooms 5', send: ['PUBLISH', 'socket.io#/#', mp(['x', { type: 2, nsp: '/', data: ['x'] }, { rooms: 5 }])], emitterCounted: true },
+  { name: 'public channel: emitter array of nulls', send: ['PUBLISH', 'socket.io#/#', mp([null, null, null])], emitterCounted: true },
   { name: 'serverSideEmit from a node to a throwing listener', send: 'serverSideEmit', counted: true },
   { name: 'stream: broadcast without data', send: ['XADD', 'socket.io', '*', 'uid', EVIL, 'nsp', '/', 'type', '3'], counted: true },
   { name: 'stream: data not JSON', send: ['XADD', 'socket.io', '*', 'uid', EVIL, 'nsp', '/', 'type', '3', 'data', `{${SECRET}`], counted: true },
@@ -192,9 +197,9 @@ async function deliversBothWays(pair) {
  * growth. A row that leaves the pair unclean (a node dead or stuck, a
  * client gone) is followed by a fresh pair.
  */
-async function runHostile(kind, lib) {
+async function runHostile(kind, lib, extra) {
   const outcomes = [];
-  let pair = await startPair(kind, lib);
+  let pair = await startPair(kind, lib, extra);
   let raw = await rawClient(pair.redis.url);
   try {
     for (const row of HOSTILE) {
@@ -218,7 +223,7 @@ async function runHostile(kind, lib) {
       if (!clean) {
         await raw.quit().catch(() => {});
         await stopPair(pair);
-        pair = await startPair(kind, lib);
+        pair = await startPair(kind, lib, extra);
         raw = await rawClient(pair.redis.url);
       }
     }
@@ -247,6 +252,9 @@ for (const lib of ['redis', 'ioredis']) {
     it('ours delivers what official delivers, never crashes, counts and logs without contents', async () => {
       const official = await runHostile('official', lib);
       const ours = await runHostile('ours', lib);
+      // Ours again, listening for an emitter with the default key (opt-in):
+      // the emitter handlers get the same table.
+      const oursEmitter = await runHostile('ours', lib, { adapterOpts: { emitterKey: 'socket.io' } });
       const officialUnclean = official.filter((o) => !o.clean).map((o) => `${o.name}${o.crashed ? ' (crashed)' : ''}`);
       // What the official nodes did, for the record of this run.
       console.log(`# official (${lib}) crashed, stuck or lost a client on: ${officialUnclean.join('; ') || 'nothing'}`);
@@ -262,15 +270,20 @@ for (const lib of ['redis', 'ioredis']) {
         // deliver a packet that makes socket.io-client drop the connection,
         // ours must not be worse: it runs on and delivers (checked above).
         if (HOSTILE[i].counted) assert.ok(n.counted >= 1, `ours counted: ${n.name}`);
+        const e = oursEmitter[i];
+        assert.ok(!e.crashed, `ours (emitterKey) crashed on: ${e.name}`);
+        assert.ok(e.clean, `ours (emitterKey) stopped delivering or lost a client after: ${e.name}`);
+        if (o.clean) assert.deepStrictEqual(e.received, o.received, `ours (emitterKey): same deliveries as official after: ${e.name}`);
+        if (HOSTILE[i].counted || HOSTILE[i].emitterCounted) assert.ok(e.counted >= 1, `ours (emitterKey) counted: ${e.name}`);
       }
       // The control row reached both clients on both kinds of nodes.
       const control = HOSTILE.length - 1;
-      for (const outcome of [official[control], ours[control]]) {
+      for (const outcome of [official[control], ours[control], oursEmitter[control]]) {
         assert.deepStrictEqual(outcome.received, { a1: [['hand-made', 1]], b1: [['hand-made', 1]] });
       }
       // The debug namespaces were on (DEBUG=socket.io-native:*) and said what
       // was dropped, never what it contained.
-      const log = ours.map((o) => o.stderr).join('');
+      const log = [...ours, ...oursEmitter].map((o) => o.stderr).join('');
       assert.match(log, /socket\.io-native:redis .*(dropped|failed)/);
       assert.ok(!log.includes(SECRET), 'a payload was printed');
       assert.ok(!log.includes(APP_SECRET), 'a listener\'s error message was printed');
