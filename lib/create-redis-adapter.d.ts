@@ -27,7 +27,8 @@ export interface RedisAdapterOptions {
   heartbeatTimeout?: number;
   /**
    * The `key` of the @socket.io/redis-emitter whose broadcasts and requests
-   * this adapter accepts, or false to not listen for emitters. Default "socket.io".
+   * this adapter accepts, or false to not listen for emitters. Default false
+   * (as the official adapter, which ignores emitters).
    */
   emitterKey?: string | false;
 }

@@ -14,7 +14,13 @@ const { RedisStreamReader } = require('./redis-stream-reader');
  */
 const SUPPORTED_ADAPTER = { major: 2, minMinor: 5, minPatch: 4 };
 
-/** Defaults: those of @socket.io/redis-streams-adapter 0.3.x, plus `emitterKey`. */
+/**
+ * Defaults: those of @socket.io/redis-streams-adapter 0.3.x, plus
+ * `emitterKey`, off by default as the official adapter does not listen for
+ * @socket.io/redis-emitter: with the emitter's default key, its channels are
+ * those of any @socket.io/redis-adapter or emitter of another application
+ * on the same Redis.
+ */
 const DEFAULTS = {
   streamName: 'socket.io',
   streamCount: 1,
@@ -27,7 +33,7 @@ const DEFAULTS = {
   heartbeatInterval: 5000,
   heartbeatTimeout: 10000,
   onlyPlaintext: false,
-  emitterKey: 'socket.io',
+  emitterKey: false,
 };
 
 /**
@@ -102,8 +108,9 @@ function streamNameFor(nsp, opts) {
  * @socket.io/redis-streams-adapter 0.3.x (a cluster may mix its nodes and
  * ours), and this package's native room registry and broadcast on each node.
  * Connection state recovery works across nodes (sessions and missed packets
- * live in Redis). Broadcasts and requests from @socket.io/redis-emitter reach
- * the clients of these nodes too.
+ * live in Redis). With `emitterKey`, broadcasts and requests from the
+ * @socket.io/redis-emitter with that key reach the clients of these nodes
+ * too (the official adapter ignores them; so does this one by default).
  *
  * `redisClient` is a connected node-redis (v4+) or ioredis (v5+) client; it
  * publishes, and is duplicated once for subscriptions and once per stream
@@ -126,8 +133,8 @@ function streamNameFor(nsp, opts) {
  *   blockTimeInMs?: number, sessionKeyPrefix?: string, onlyPlaintext?: boolean,
  *   heartbeatInterval?: number, heartbeatTimeout?: number,
  *   emitterKey?: string | false,
- * }} [opts] `emitterKey` is the `key` of the @socket.io/redis-emitter to accept
- *   (default "socket.io"), or false to not listen for emitters
+ * }} [opts] `emitterKey` is the `key` of the @socket.io/redis-emitter to accept,
+ *   or false (the default) to not listen for emitters
  * @returns {(nsp: any) => any}
  */
 function createRedisAdapter(redisClient, opts) {
@@ -172,6 +179,7 @@ function createRedisAdapter(redisClient, opts) {
 
   const cluster = {
     client: redisClient,
+    counters: { invalid: 0, failed: 0 },
     opts: options,
     subClient,
     readersReady: readersReady.then(() => undefined, () => undefined),

@@ -7,6 +7,7 @@
  * client first and returns a Promise in node-redis's result shape.
  */
 
+const debug = require('debug')('socket.io-native:redis');
 const { redisError } = require('./redis-errors');
 
 /**
@@ -178,7 +179,122 @@ function publish(client, sharded, channel, payload) {
 }
 
 /**
- * SUBSCRIBE or SSUBSCRIBE; `listener` gets each payload as a Buffer.
+ * The subscriptions of one ioredis connection, counted per holder.
+ *
+ * ioredis has one subscription per channel and connection: UNSUBSCRIBE ends
+ * it for everybody on that connection. Several adapters share the
+ * connection, and two of them can hold the same channel at once (a
+ * namespace closed while its successor of the same name subscribes), so the
+ * command is sent only by the first holder of a channel (SUBSCRIBE) and the
+ * last (UNSUBSCRIBE). Commands on one connection run in the order they were
+ * sent, so an UNSUBSCRIBE from the last holder followed by a SUBSCRIBE from
+ * a new first holder leaves the channel subscribed. node-redis counts its
+ * listeners per channel the same way by itself.
+ *
+ * @typedef {{ holders: Set<Function>, ready: Promise<any> }} Held
+ * @typedef {{ channels: Map<string, Held>, sharded: Map<string, Held>, patterns: Map<string, Held> }} Hub
+ */
+
+/** @type {WeakMap<object, Hub>} */
+const hubs = new WeakMap();
+
+/**
+ * Calls each holder of a channel; a holder that throws costs its own call
+ * only (the adapter's handlers catch and count by themselves; this is the
+ * last line before the client library's event emitter).
+ *
+ * @param {Held | undefined} held
+ * @param {Buffer} payload
+ * @param {string} channel
+ */
+function dispatch(held, payload, channel) {
+  if (held === undefined) return;
+  for (const listener of [...held.holders]) {
+    try {
+      listener(payload, channel);
+    } catch (err) {
+      debug('pub/sub listener failed: %s', err && err.name);
+    }
+  }
+}
+
+/**
+ * @param {any} client an ioredis connection used for subscriptions only
+ * @returns {Hub}
+ */
+function hubOf(client) {
+  let hub = hubs.get(client);
+  if (hub !== undefined) return hub;
+  const h = { channels: new Map(), sharded: new Map(), patterns: new Map() };
+  client.on('messageBuffer', (channel, payload) => {
+    const name = channel.toString();
+    dispatch(h.channels.get(name), payload, name);
+  });
+  client.on('smessageBuffer', (channel, payload) => {
+    const name = channel.toString();
+    dispatch(h.sharded.get(name), payload, name);
+  });
+  client.on('pmessageBuffer', (pattern, channel, payload) => {
+    dispatch(h.patterns.get(pattern.toString()), payload, channel.toString());
+  });
+  hubs.set(client, h);
+  return h;
+}
+
+/**
+ * Adds a holder to `names` in `map`, sending `command` for the names nobody
+ * held; resolves once every name is subscribed.
+ *
+ * @param {Map<string, Held>} map
+ * @param {string[]} names
+ * @param {Function} holder
+ * @param {(names: string[]) => Promise<any>} command
+ */
+async function hold(map, names, holder, command) {
+  const fresh = names.filter((name) => !map.has(name));
+  const sent = fresh.length > 0 ? command(fresh) : null;
+  for (const name of names) {
+    let held = map.get(name);
+    if (held === undefined) {
+      held = { holders: new Set(), ready: /** @type {Promise<any>} */ (sent) };
+      map.set(name, held);
+    }
+    held.holders.add(holder);
+  }
+  try {
+    await Promise.all(names.map((name) => /** @type {Held} */ (map.get(name)).ready));
+  } catch (err) {
+    release(map, names, holder, () => Promise.resolve());
+    throw err;
+  }
+}
+
+/**
+ * Removes a holder from `names`; sends `command` for those nobody holds any more.
+ *
+ * @param {Map<string, Held>} map
+ * @param {string[]} names
+ * @param {Function} holder
+ * @param {(names: string[]) => Promise<any>} command
+ * @returns {Promise<any>}
+ */
+function release(map, names, holder, command) {
+  const gone = [];
+  for (const name of names) {
+    const held = map.get(name);
+    if (held === undefined || !held.holders.delete(holder)) continue;
+    if (held.holders.size === 0) {
+      map.delete(name);
+      gone.push(name);
+    }
+  }
+  return gone.length > 0 ? command(gone) : Promise.resolve();
+}
+
+/**
+ * SUBSCRIBE or SSUBSCRIBE; `listener` gets each payload as a Buffer. Each
+ * call is one holder: undoing it never removes a channel another holder
+ * still has on the same connection.
  *
  * @param {any} client a connection used for nothing else than subscriptions
  * @param {boolean} sharded
@@ -188,33 +304,42 @@ function publish(client, sharded, channel, payload) {
  */
 async function subscribe(client, sharded, channels, listener) {
   if (isNodeRedis(client)) {
-    for (const channel of channels) {
-      if (sharded) await client.sSubscribe(channel, listener, true);
-      else await client.subscribe(channel, listener, true);
-    }
-    return async () => {
-      for (const channel of channels) {
-        if (sharded) await client.sUnsubscribe(channel, listener, true);
-        else await client.unsubscribe(channel, listener, true);
+    // node-redis keys its listeners by function: a wrapper per call makes
+    // each call its own holder even when the same listener is passed twice.
+    const own = (payload, channel) => listener(payload, channel);
+    const done = [];
+    const undo = async () => {
+      for (const channel of done.splice(0)) {
+        if (sharded) await client.sUnsubscribe(channel, own, true);
+        else await client.unsubscribe(channel, own, true);
       }
     };
+    try {
+      for (const channel of channels) {
+        if (sharded) await client.sSubscribe(channel, own, true);
+        else await client.subscribe(channel, own, true);
+        done.push(channel);
+      }
+    } catch (err) {
+      undo().catch(() => {});
+      throw err;
+    }
+    return undo;
   }
-  const wanted = new Set(channels);
-  const event = sharded ? 'smessageBuffer' : 'messageBuffer';
-  const onMessage = (channel, payload) => {
-    const name = channel.toString();
-    if (wanted.has(name)) listener(payload, name);
-  };
-  client.on(event, onMessage);
-  await (sharded ? client.ssubscribe(...channels) : client.subscribe(...channels));
+  const hub = hubOf(client);
+  const map = sharded ? hub.sharded : hub.channels;
+  const holder = (payload, channel) => listener(payload, channel);
+  await hold(map, channels, holder,
+    (names) => (sharded ? client.ssubscribe(...names) : client.subscribe(...names)));
   return async () => {
-    client.off(event, onMessage);
-    await (sharded ? client.sunsubscribe(...channels) : client.unsubscribe(...channels));
+    await release(map, channels, holder,
+      (names) => (sharded ? client.sunsubscribe(...names) : client.unsubscribe(...names)));
   };
 }
 
 /**
  * PSUBSCRIBE; `listener` gets each payload as a Buffer and its channel.
+ * Counted per holder, as {@link subscribe}.
  *
  * @param {any} client
  * @param {string} pattern
@@ -223,17 +348,15 @@ async function subscribe(client, sharded, channels, listener) {
  */
 async function psubscribe(client, pattern, listener) {
   if (isNodeRedis(client)) {
-    await client.pSubscribe(pattern, listener, true);
-    return () => client.pUnsubscribe(pattern, listener, true);
+    const own = (payload, channel) => listener(payload, channel);
+    await client.pSubscribe(pattern, own, true);
+    return () => client.pUnsubscribe(pattern, own, true);
   }
-  const onMessage = (pat, channel, payload) => {
-    if (pat.toString() === pattern) listener(payload, channel.toString());
-  };
-  client.on('pmessageBuffer', onMessage);
-  await client.psubscribe(pattern);
+  const hub = hubOf(client);
+  const holder = (payload, channel) => listener(payload, channel);
+  await hold(hub.patterns, [pattern], holder, (names) => client.psubscribe(...names));
   return async () => {
-    client.off('pmessageBuffer', onMessage);
-    await client.punsubscribe(pattern);
+    await release(hub.patterns, [pattern], holder, (names) => client.punsubscribe(...names));
   };
 }
 

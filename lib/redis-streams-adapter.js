@@ -6,7 +6,8 @@ const { encode, decode } = require('@msgpack/msgpack');
 const debug = require('debug')('socket.io-native:redis');
 const redis = require('./redis-commands');
 const { redisError } = require('./redis-errors');
-const { errorSummary } = require('./payload-debug');
+const { payloadLogging, logPayload } = require('./payload-debug');
+const check = require('./redis-message-check');
 const { nativeRooms } = require('./native-rooms');
 const { NativeAdapter, initLocalLayer } = require('./adapter');
 
@@ -19,6 +20,23 @@ const EMITTER_REMOTE_JOIN = 2;
 const EMITTER_REMOTE_LEAVE = 3;
 const EMITTER_REMOTE_DISCONNECT = 4;
 const EMITTER_SERVER_SIDE_EMIT = 6;
+
+/**
+ * What the `socket.io-native:redis` namespace says about an error raised
+ * while handling a message from Redis: its code or class, never its message
+ * (V8's messages quote values: "5 is not iterable", a listener's own text),
+ * since the message came from whoever can write to Redis and may carry
+ * application data. The whole message goes to `socket.io-native:payload`
+ * when that namespace is named explicitly.
+ *
+ * @param {any} err
+ * @returns {string}
+ */
+function errorKind(err) {
+  if (err && typeof err.code === 'string') return err.code;
+  if (err && typeof err.name === 'string') return err.name;
+  return typeof err;
+}
 
 /** @returns {string} */
 function randomId() {
@@ -38,7 +56,8 @@ function encodeOptions(opts) {
  * @param {{ rooms?: any[], except?: any[], flags?: any }} opts
  */
 function decodeOptions(opts) {
-  return { rooms: new Set(opts.rooms || []), except: new Set(opts.except || []), flags: opts.flags || {} };
+  const o = opts || {};
+  return { rooms: new Set(o.rooms || []), except: new Set(o.except || []), flags: o.flags || {} };
 }
 
 /**
@@ -144,9 +163,14 @@ function defineClass(native) {
    * a frame read from Redis is decoded once and written to this node's
    * recipients through the native broadcast.
    *
-   * It also accepts what @socket.io/redis-emitter publishes (broadcasts and
-   * socketsJoin / socketsLeave / disconnectSockets / serverSideEmit requests),
-   * unless `emitter: false`.
+   * With the `emitterKey` option it also accepts what the
+   * @socket.io/redis-emitter with that key publishes (broadcasts and
+   * socketsJoin / socketsLeave / disconnectSockets / serverSideEmit
+   * requests); by default it ignores them, as the official adapter does.
+   *
+   * Everything read from Redis is checked before it is acted on and handled
+   * inside {@link _guard}: a malformed or throwing message costs that
+   * message only (counted in redisStats()).
    */
   class NativeRedisStreamsAdapter extends Base {
     /**
@@ -178,6 +202,13 @@ function defineClass(native) {
       /** @private @type {(() => Promise<void>)[]} */
       this._unsubscribe = [];
       /**
+       * Messages from Redis dropped (malformed) or whose handling threw,
+       * shared by the namespaces of one createRedisAdapter().
+       *
+       * @private
+       */
+      this._counters = cluster.counters || { invalid: 0, failed: 0 };
+      /**
        * Resolves once the pub/sub subscriptions and the stream readers are in
        * place (messages published before that may be missed, as with any
        * pub/sub subscriber). Never rejects.
@@ -199,24 +230,29 @@ function defineClass(native) {
       const sharded = this._opts.useShardedPubSub;
       const undo = this._unsubscribe;
       undo.push(await redis.subscribe(sub, sharded, [this._publicChannel, this._privateChannel], (payload) => {
+        // The official adapter decodes these too and ignores them (an array
+        // has no nsp); @socket.io/redis-adapter and its emitter publish them
+        // on the same channel names with the default keys.
         if (this._closed || isMsgpackArray(payload)) return;
-        let message;
-        try {
-          message = decode(payload);
-        } catch (err) {
-          debug('[%s] invalid pub/sub payload: %s', this.uid, errorSummary(err));
-          return;
-        }
-        this.onMessage(message);
+        this._guard('pub/sub message', () => {
+          let message;
+          try {
+            message = decode(payload);
+          } catch (err) {
+            this._invalid('pub/sub message', 'not msgpack');
+            return;
+          }
+          this.onMessage(message);
+        });
       }));
       const key = this._opts.emitterKey;
       if (key) {
         const nsp = this.nsp.name;
         undo.push(await redis.psubscribe(sub, `${escapeGlob(`${key}#${nsp}#`)}*`, (payload) => {
-          if (!this._closed && isMsgpackArray(payload)) this._onEmitterBroadcast(payload);
+          if (!this._closed && isMsgpackArray(payload)) this._guard('emitter broadcast', () => this._onEmitterBroadcast(payload));
         }));
         undo.push(await redis.subscribe(sub, false, [`${key}-request#${nsp}#`], (payload) => {
-          if (!this._closed) this._onEmitterRequest(payload);
+          if (!this._closed) this._guard('emitter request', () => this._onEmitterRequest(payload));
         }));
       }
       // Closed while subscribing: undo what was done.
@@ -234,6 +270,63 @@ function defineClass(native) {
       for (const fn of undo) {
         Promise.resolve().then(fn).catch((err) => debug('[%s] unsubscribe failed: %s', this.uid, err.message));
       }
+    }
+
+    /**
+     * Runs the handling of one message from Redis so that whatever it throws
+     * or rejects with costs that message only: counted, and logged without
+     * its contents. Every entry point from Redis into this adapter goes
+     * through here (the client libraries call listeners inside their own
+     * event emitters, where an exception kills the process with ioredis).
+     *
+     * @private
+     * @param {string} kind what the message is, for the log
+     * @param {() => any} fn
+     */
+    _guard(kind, fn) {
+      let result;
+      try {
+        result = fn();
+      } catch (err) {
+        this._failed(kind, err);
+        return;
+      }
+      if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+        result.then(undefined, (err) => this._failed(kind, err));
+      }
+    }
+
+    /**
+     * @private
+     * @param {string} kind
+     * @param {any} err
+     */
+    _failed(kind, err) {
+      this._counters.failed++;
+      debug('[%s] %s failed: %s', this.uid, kind, errorKind(err));
+      if (payloadLogging) logPayload(`redis ${kind} failed:`, String(err && err.message));
+    }
+
+    /**
+     * @private
+     * @param {string} kind
+     * @param {string} reason a fixed description, never message contents
+     */
+    _invalid(kind, reason) {
+      this._counters.invalid++;
+      debug('[%s] %s dropped: %s', this.uid, kind, reason);
+    }
+
+    /**
+     * Counts of messages from Redis this adapter's cluster connection could
+     * not use: `invalid` were malformed and dropped, `failed` threw while
+     * being handled (a throwing serverSideEmit listener counts here).
+     * Shared by every namespace of one createRedisAdapter().
+     *
+     * @returns {{ invalid: number, failed: number }}
+     */
+    redisStats() {
+      return { invalid: this._counters.invalid, failed: this._counters.failed };
     }
 
     /**
@@ -264,7 +357,16 @@ function defineClass(native) {
     doPublishResponse(requesterUid, response) {
       if (!redis.isReady(this._client)) return Promise.reject(unavailable());
       const channel = `${this._opts.channelPrefix}#${this.nsp.name}#${requesterUid}#`;
-      const payload = Buffer.from(encode(response));
+      let payload;
+      try {
+        payload = Buffer.from(encode(response));
+      } catch (err) {
+        // A response is sent from inside message handling (fetchSockets'
+        // socket.data, an ack argument): a value msgpack cannot encode is
+        // a rejection ClusterAdapter logs, not an exception in a promise
+        // chain nobody awaits.
+        return Promise.reject(err);
+      }
       return redis.publish(this._client, this._opts.useShardedPubSub, channel, payload).then(() => undefined);
     }
 
@@ -296,14 +398,50 @@ function defineClass(native) {
      */
     onRawMessage(entry, offset) {
       if (this._closed || entry.uid === this.uid) return;
-      let message;
-      try {
-        message = decodeEntry(entry);
-      } catch (err) {
-        debug('[%s] invalid stream entry %s: %s', this.uid, offset, errorSummary(err));
-        return;
+      this._guard('stream entry', () => {
+        let message;
+        try {
+          message = decodeEntry(entry);
+        } catch (err) {
+          this._invalid('stream entry', 'data is neither JSON nor msgpack');
+          return;
+        }
+        this.onMessage(message, offset);
+      });
+    }
+
+    /**
+     * Whether a cluster message from Redis has the shape socket.io-adapter
+     * gives it, as far as this node acts on it. Messages for another
+     * namespace or from this adapter are left to ClusterAdapter, which
+     * ignores them.
+     *
+     * @private
+     * @param {any} message
+     * @returns {string | null} why it is dropped, or null
+     */
+    _malformed(message) {
+      if (!check.isObject(message)) return 'not a map';
+      if (message.uid === this.uid || message.nsp !== this.nsp.name) return null;
+      const data = message.data;
+      const optsOk = () => check.isObject(data.opts) && check.isBroadcastOptions(data.opts);
+      switch (message.type) {
+        case MessageType.BROADCAST:
+          if (!check.isObject(data) || !optsOk()) return 'malformed broadcast options';
+          if (!check.isBroadcastPacket(data.packet)) return 'not a socket.io event packet';
+          return null;
+        case MessageType.SOCKETS_JOIN:
+        case MessageType.SOCKETS_LEAVE:
+          if (!check.isObject(data) || !optsOk()) return 'malformed options';
+          return check.isRoomList(data.rooms) || typeof data.rooms === 'string' ? null : 'malformed rooms';
+        case MessageType.DISCONNECT_SOCKETS:
+        case MessageType.FETCH_SOCKETS:
+          return check.isObject(data) && optsOk() ? null : 'malformed options';
+        case MessageType.SERVER_SIDE_EMIT:
+          return check.isObject(data) && check.isServerSideEvent(data.packet) ? null : 'malformed server-side event';
+        default:
+          return null;
       }
-      this.onMessage(message, offset);
     }
 
     /**
@@ -315,6 +453,11 @@ function defineClass(native) {
      * @param {string} [offset]
      */
     onMessage(message, offset) {
+      const reason = this._malformed(message);
+      if (reason !== null) {
+        this._invalid('cluster message', reason);
+        return;
+      }
       if (message.type !== MessageType.BROADCAST || message.uid === this.uid || message.nsp !== this.nsp.name) {
         super.onMessage(message, offset);
         return;
@@ -479,14 +622,20 @@ function defineClass(native) {
      * @param {Buffer} payload
      */
     _onEmitterBroadcast(payload) {
-      let uid, packet, opts;
+      let decoded;
       try {
-        [uid, packet, opts] = /** @type {any[]} */ (decode(payload));
+        decoded = decode(payload);
       } catch (err) {
-        debug('[%s] invalid emitter payload: %s', this.uid, errorSummary(err));
+        this._invalid('emitter broadcast', 'not msgpack');
         return;
       }
-      if (uid === this.uid || !packet || packet.nsp !== this.nsp.name || !opts) return;
+      if (!Array.isArray(decoded)) return;
+      const [uid, packet, opts] = decoded;
+      if (uid === this.uid) return;
+      if (!check.isBroadcastPacket(packet, this.nsp.name) || !check.isObject(opts) || !check.isBroadcastOptions(opts)) {
+        this._invalid('emitter broadcast', 'not a socket.io event packet with broadcast options');
+        return;
+      }
       Local.broadcast.call(this, packet, decodeOptions(opts));
     }
 
@@ -501,26 +650,34 @@ function defineClass(native) {
       try {
         request = JSON.parse(payload.toString());
       } catch (err) {
-        debug('[%s] invalid emitter request: %s', this.uid, errorSummary(err));
+        this._invalid('emitter request', 'not JSON');
+        return;
+      }
+      if (!check.isObject(request) || !check.isBroadcastOptions(request.opts)) {
+        this._invalid('emitter request', 'malformed request');
         return;
       }
       const local = () => {
-        const opts = decodeOptions(request.opts || {});
+        const opts = decodeOptions(request.opts);
         opts.flags = { local: true };
         return opts;
       };
+      const roomsOk = check.isRoomList(request.rooms) || typeof request.rooms === 'string';
       switch (request.type) {
         case EMITTER_REMOTE_JOIN:
-          this.addSockets(local(), request.rooms);
+          if (roomsOk) this.addSockets(local(), request.rooms);
+          else this._invalid('emitter request', 'malformed rooms');
           break;
         case EMITTER_REMOTE_LEAVE:
-          this.delSockets(local(), request.rooms);
+          if (roomsOk) this.delSockets(local(), request.rooms);
+          else this._invalid('emitter request', 'malformed rooms');
           break;
         case EMITTER_REMOTE_DISCONNECT:
           this.disconnectSockets(local(), Boolean(request.close));
           break;
         case EMITTER_SERVER_SIDE_EMIT:
-          if (request.uid !== this.uid && Array.isArray(request.data)) this.nsp._onServerSideEmit(request.data);
+          if (!check.isServerSideEvent(request.data)) this._invalid('emitter request', 'malformed server-side event');
+          else if (request.uid !== this.uid) this.nsp._onServerSideEmit(request.data);
           break;
         default:
           // Requests between classic adapters (fetch, rooms): not ours to answer.

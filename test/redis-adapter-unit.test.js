@@ -135,3 +135,32 @@ describe('createRedisAdapter: lifecycle', {
     });
   }
 });
+
+describe('createRedisAdapter: what is read from Redis is checked', () => {
+  const check = require('../lib/redis-message-check');
+
+  it('accepts the broadcast packets socket.io produces and refuses what socket.io-client rejects', () => {
+    const { Decoder } = require('socket.io-parser');
+    assert.ok(check.isBroadcastPacket({ type: 2, data: ['ev', 1, { a: [] }] }));
+    assert.ok(check.isBroadcastPacket({ type: 2, data: ['ev'], nsp: '/x' }, '/x'));
+    assert.ok(check.isBroadcastPacket({ type: 2, data: [3], id: 7 }));
+    const refused = [
+      null, 5, 'x', [], { type: 2 }, { type: 2, data: [] }, { type: 2, data: 'ev' }, { type: 5, data: ['ev'] },
+      { type: 0, data: ['ev'] }, { type: 2, data: [{}] }, { type: 2, data: ['ev'], id: -1 }, { type: 2, data: ['ev'], id: 'x' },
+      ...[...check.RESERVED_EVENTS].map((name) => ({ type: 2, data: [name] })),
+    ];
+    for (const packet of refused) assert.ok(!check.isBroadcastPacket(packet), JSON.stringify(packet));
+    assert.ok(!check.isBroadcastPacket({ type: 2, data: ['ev'], nsp: '/y' }, '/x'));
+    // The reserved list is socket.io-client's: every refused event name is one its decoder refuses.
+    for (const name of check.RESERVED_EVENTS) assert.ok(!Decoder.isPayloadValid(2, [name]), name);
+  });
+
+  it('accepts broadcast options as they travel and refuses other shapes', () => {
+    for (const opts of [undefined, {}, { rooms: [], except: [], flags: {} }, { rooms: ['a', 2], except: ['b'], flags: { volatile: true } }]) {
+      assert.ok(check.isBroadcastOptions(opts), JSON.stringify(opts));
+    }
+    for (const opts of [null, 5, [], { rooms: 5 }, { rooms: 'abc' }, { rooms: [{}] }, { except: [null] }, { flags: 3 }]) {
+      assert.ok(!check.isBroadcastOptions(opts), JSON.stringify(opts));
+    }
+  });
+});

@@ -6,7 +6,10 @@
  *   { name, redisUrl, adapter: 'ours' | 'official', client: 'redis' | 'ioredis',
  *     recovery: boolean, parser: 'native' (this package's parser) or 'msgpack'
  *     (socket.io-msgpack-parser; default socket.io's),
- *     greet: boolean (default true: each client gets a "hello" event on connection) }
+ *     greet: boolean (default true: each client gets a "hello" event on connection),
+ *     dynamic: boolean (namespaces /dyn-<n> as children of a dynamic namespace, with
+ *       cleanupEmptyChildNamespaces; a middleware refuses the first connection to
+ *       each of them, as an authorisation that fails once would) }
  * It listens on a random loopback port, sends { ready, port } to the
  * parent, then runs the operations the parent sends ({ id, op, args }) and
  * answers { id, result } or { id, error }.
@@ -55,6 +58,7 @@ async function main() {
     : require('../../lib').createRedisAdapter(client, adapterOpts);
   const httpServer = http.createServer();
   const serverOpts = { adapter };
+  if (config.dynamic) serverOpts.cleanupEmptyChildNamespaces = true;
   if (config.parser === 'native') serverOpts.parser = require('../../lib').parser;
   if (config.parser === 'msgpack') serverOpts.parser = require('socket.io-msgpack-parser');
   if (config.recovery) {
@@ -89,6 +93,26 @@ async function main() {
     if (cb) cb(config.name);
   });
   io.on('note', (...args) => received.push(['note', ...args]));
+  // A server-side listener that throws, as application code can: the text
+  // is an application secret that no debug namespace may print.
+  io.on('throw-here', () => {
+    throw new Error('listener failed with SECRET-APP-TEXT');
+  });
+  if (config.dynamic) {
+    const refused = new Set();
+    io.of(/^\/dyn-\d+$/).use((socket, next) => {
+      const name = socket.nsp.name;
+      if (refused.has(name)) return next();
+      refused.add(name);
+      next(new Error('refused once'));
+    }).on('connection', onConnection);
+    io.on('new_namespace', (nsp) => {
+      nsp.on('ping-servers', (...args) => {
+        const cb = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+        if (cb) cb(config.name);
+      });
+    });
+  }
 
   const target = (args) => {
     let op = args.nsp ? io.of(args.nsp) : io;
@@ -147,12 +171,13 @@ async function main() {
       return true;
     },
     async serverSideEmit(args) {
+      const nsp = args.nsp ? io.of(args.nsp) : io;
       if (!args.ack) {
-        io.serverSideEmit(args.event, ...args.data);
+        nsp.serverSideEmit(args.event, ...args.data);
         return true;
       }
       try {
-        const responses = await io.serverSideEmitWithAck(args.event, ...args.data);
+        const responses = await nsp.serverSideEmitWithAck(args.event, ...args.data);
         return { err: null, responses };
       } catch (err) {
         return { err: err.message, responses: null };
@@ -175,6 +200,10 @@ async function main() {
     async adapterKind() {
       const a = io.of('/').adapter;
       return { name: a.constructor.name, native: typeof a.nativeMemoryUsage === 'function' };
+    },
+    async redisStats() {
+      const a = io.of('/').adapter;
+      return typeof a.redisStats === 'function' ? a.redisStats() : null;
     },
     async adapterStats() {
       const a = io.of('/').adapter;

@@ -33,10 +33,20 @@ class ClusterNode {
 
   /** Forks the server and waits until it listens. */
   start() {
+    // config.env adds environment variables (DEBUG, say); with
+    // config.captureStderr the node's stderr is kept in `stderr` instead of
+    // printed.
+    this.stderr = '';
     this.child = fork(NODE_SCRIPT, [JSON.stringify(this.config)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env },
+      stdio: ['ignore', 'inherit', this.config.captureStderr ? 'pipe' : 'inherit', 'ipc'],
+      env: { ...process.env, ...(this.config.env || {}) },
     });
+    if (this.config.captureStderr) {
+      this.child.stderr.setEncoding('utf8');
+      this.child.stderr.on('data', (text) => {
+        this.stderr += text;
+      });
+    }
     this.child.on('message', (msg) => {
       if (msg.id === undefined) return;
       const p = this._pending.get(msg.id);
@@ -68,6 +78,11 @@ class ClusterNode {
       };
       this.child.on('message', onMessage);
     });
+  }
+
+  /** @returns {boolean} whether the process is still running */
+  get alive() {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** @returns {string} */
