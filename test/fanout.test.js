@@ -312,7 +312,8 @@ test('native frames are byte for byte what ws builds', { skip, timeout: 60000 },
   let seed = 12345;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const alphabet = ['a', '"', '\\', 'é', '€', '😀', '\ud800', '\u0000'];
-  const lengths = [0, 1, 122, 123, 124, 125, 126, 127, 1000, 65532, 65533, 65534, 65535, 65536, 70000];
+  const lengths = [0, 1, 122, 123, 124, 125, 126, 127, 1000, 16383, 16384, 16385, 49151, 49152, 65532, 65533,
+    65534, 65535, 65536, 70000, 300000];
   for (let i = 0; i < 40; i++) lengths.push(Math.floor(random() * 3000));
   const expected = [];
   const ids = Uint32Array.of(id);
@@ -327,8 +328,12 @@ test('native frames are byte for byte what ws builds', { skip, timeout: 60000 },
     }
     if (bytes < length) packet += 'z'.repeat(length - bytes);
     const asBuffer = random() < 0.3;
+    // A string handed over as its UTF-8 bytes (textBytes), as the adapter
+    // does for large ones: the same text frame as the string itself.
+    const asTextBytes = !asBuffer && random() < 0.4;
     const attachments = random() < 0.3 ? [Buffer.alloc(Math.floor(random() * 300), 7)] : undefined;
-    assert.strictEqual(fanout.broadcast(asBuffer ? Buffer.from(packet) : packet, ids, 1, out, attachments), 0);
+    const message = asBuffer || asTextBytes ? Buffer.from(packet) : packet;
+    assert.strictEqual(fanout.broadcast(message, ids, 1, out, attachments, false, asTextBytes), 0);
     const frame = (data, opcode) => Buffer.concat(Sender.frame(data, {
       fin: true, rsv1: false, opcode, mask: false, readOnly: false,
     }));

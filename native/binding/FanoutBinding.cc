@@ -50,10 +50,9 @@ class FrameViews {
   }
 
  private:
-  // What a view keeps alive, and how much it told V8 about.
+  // What a view keeps alive.
   struct Hold {
     FrameRef frame;
-    std::int64_t bytes;
   };
 
   Napi::Value whole(const FrameRef& frame) {
@@ -65,21 +64,28 @@ class FrameViews {
   }
 
   Napi::Value view(const FrameRef& frame, std::size_t offset) {
-    auto* hold = new (std::nothrow) Hold{frame, static_cast<std::int64_t>(frame.size())};
+    auto* hold = new (std::nothrow) Hold{frame};
     if (hold == nullptr) {
       // No memory for the small holder: a copy needs no holder at all.
       return Napi::Buffer<std::uint8_t>::Copy(env_, frame.data() + offset, frame.size() - offset);
     }
-    // The frame's storage is malloc'd, not V8's: report it while a view
-    // keeps it alive, so that garbage collection runs when unwritten
-    // backlogs are what holds memory.
-    Napi::MemoryManagement::AdjustExternalMemory(env_, hold->bytes);
+    // The frame's storage is malloc'd, not V8's: report it while views keep
+    // it alive, so that garbage collection runs when unwritten backlogs are
+    // what holds memory. Once per frame, however many connections owe it: a
+    // report per view would tell V8 of a hundred copies that do not exist
+    // and make it collect for nothing (measured: a 10 MB frame owed by 100
+    // paused clients reported 1 GB).
+    if (hold->frame.get()->takeView()) {
+      Napi::MemoryManagement::AdjustExternalMemory(env_, static_cast<std::int64_t>(frame.size()));
+    }
     // NewOrCopy copies (and finalizes at once) where a runtime forbids
     // buffers over external memory.
     return Napi::Buffer<std::uint8_t>::NewOrCopy(
         env_, const_cast<std::uint8_t*>(frame.data() + offset), frame.size() - offset,
         [](Napi::Env env, std::uint8_t*, Hold* held) {
-          Napi::MemoryManagement::AdjustExternalMemory(env, -held->bytes);
+          if (held->frame.get()->dropView()) {
+            Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<std::int64_t>(held->frame.size()));
+          }
           delete held;
         },
         hold);
@@ -179,13 +185,14 @@ class FanoutInstance {
   // as any other callback from native code does.
   //
   // From the loop at most `budget_` connections are written per iteration
-  // (0: all); the idle handle then stays active, so the loop polls for I/O
-  // and runs timers and immediates before the next share is written.
+  // (0: all), and none after `byteBudget_` bytes (0: no limit); the idle
+  // handle then stays active, so the loop polls for I/O and runs timers and
+  // immediates before the next share is written.
   std::size_t flushAll(bool fromLoop) {
     uv_idle_stop(&idle_);
     if (!fanout_.hasPending()) return 0;
     remainders_.clear();
-    fanout_.flush(remainders_, fromLoop ? budget_ : 0);
+    fanout_.flush(remainders_, fromLoop ? budget_ : 0, fromLoop ? byteBudget_ : 0);
     syncCorked();
     const std::size_t count = remainders_.size();
     if (count != 0) deliver(fromLoop);
@@ -194,6 +201,8 @@ class FanoutInstance {
   }
 
   void setBudget(std::size_t connections) { budget_ = connections; }
+  void setByteBudget(std::size_t bytes) { byteBudget_ = bytes; }
+  std::size_t byteBudget() const { return byteBudget_; }
 
   // Whether JS can run in this environment. Calls that may run JS (a
   // property lookup) fail once Node stopped it (a terminated worker); the
@@ -297,6 +306,11 @@ class FanoutInstance {
   uv_idle_t idle_{};
   int closed_ = 0;
   std::size_t budget_ = 0;
+  // Copying one large frame into many socket buffers is what a flush costs
+  // when payloads are large (a 10 MB broadcast to 100 slow clients: about
+  // 250 MB into loopback socket buffers). 16 MiB is a few milliseconds of
+  // that here, the same order as the connection budget's share.
+  std::size_t byteBudget_ = std::size_t{16} << 20;
   napi_async_context asyncContext_ = nullptr;
   napi_async_cleanup_hook_handle cleanupHandle_ = nullptr;
   Napi::FunctionReference onRemainder_;
@@ -511,13 +525,14 @@ bool isUint32Array(const Napi::Value& value) {
 // element of `rest` (undefined or null: none). Returns false with a pending
 // TypeError or status error when an element is neither a string nor binary
 // or memory ran out; sets `unframeable` when an element is binary this
-// binding cannot read (see messageBytes).
+// binding cannot read (see messageBytes). `firstIsText`: `first` holds the
+// UTF-8 bytes of a string message (a text frame "4" + bytes), not binary.
 bool buildFrames(Napi::Env env, std::vector<FrameRef>& frames, const Napi::Value& first,
-                 const Napi::Value& rest, bool& unframeable) {
-  auto add = [&](napi_value value) {
+                 const Napi::Value& rest, bool firstIsText, bool& unframeable) {
+  auto add = [&](napi_value value, bool text) {
     std::span<const std::uint8_t> bytes;
     const Message kind = messageBytes(env, value, bytes);
-    if (kind == Message::Invalid) {
+    if (kind == Message::Invalid || (text && kind == Message::Text)) {
       throwTypeError(env, "packets must be strings, ArrayBuffers or ArrayBufferViews");
       return false;
     }
@@ -525,14 +540,22 @@ bool buildFrames(Napi::Env env, std::vector<FrameRef>& frames, const Napi::Value
       unframeable = true;
       return true;
     }
-    const Status status = addFrame(env, frames, value, kind, bytes);
+    Status status = Status::Ok;
+    if (text) {
+      const std::uint8_t prefix[] = {'4'};
+      FrameRef frame = WebSocketFrame::build(WebSocketFrame::Opcode::Text, prefix, bytes);
+      if (frame) frames.push_back(std::move(frame));
+      else status = Status::OutOfMemory;
+    } else {
+      status = addFrame(env, frames, value, kind, bytes);
+    }
     if (status != Status::Ok) {
       toJsError(env, status).ThrowAsJavaScriptException();
       return false;
     }
     return true;
   };
-  if (!add(first)) return false;
+  if (!add(first, firstIsText)) return false;
   if (rest.IsUndefined() || rest.IsNull()) return true;
   if (!rest.IsArray()) {
     throwTypeError(env, "attachments must be an array");
@@ -542,12 +565,12 @@ bool buildFrames(Napi::Env env, std::vector<FrameRef>& frames, const Napi::Value
   const std::uint32_t count = attachments.Length();
   for (std::uint32_t i = 0; i < count && !unframeable; ++i) {
     Napi::Value item = attachments.Get(i);
-    if (item.IsEmpty() || !add(item)) return false;  // empty: a getter threw
+    if (item.IsEmpty() || !add(item, false)) return false;  // empty: a getter threw
   }
   return true;
 }
 
-// broadcast(packet, ids, n, out[, attachments[, volatile]]) -> count.
+// broadcast(packet, ids, n, out[, attachments[, volatile[, textBytes]]]) -> count.
 // packet and attachments: the engine.io messages of the broadcast, in order,
 // each a string (sent as a text frame "4" + string) or an ArrayBuffer /
 // ArrayBufferView (sent as a binary frame of its bytes), exactly as
@@ -556,7 +579,10 @@ bool buildFrames(Napi::Env env, std::vector<FrameRef>& frames, const Napi::Value
 // registered); the return value is how many. When a message is binary that
 // cannot be read here (see messageBytes) nothing is queued and every id is
 // handed back. volatile: drop it for recipients that got frames in this JS
-// turn (see FanOut::enqueue and nextTurn()).
+// turn (see FanOut::enqueue and nextTurn()). textBytes: packet is the UTF-8
+// bytes of a string message (JS converts large strings itself: Buffer.from
+// flattens a concatenated string and converts it several times faster than
+// N-API's UTF-8 copy walks it).
 Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   FanoutInstance* self = instanceOf(info);
@@ -581,7 +607,8 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   std::vector<FrameRef> frames = std::move(self->frames());
   frames.clear();
   bool unframeable = false;
-  const bool built = buildFrames(env, frames, info[0], info[4], unframeable);
+  const bool firstIsText = info.Length() > 6 && info[6].ToBoolean().Value();
+  const bool built = buildFrames(env, frames, info[0], info[4], firstIsText, unframeable);
   if (!built || unframeable) {
     // No frame of a broadcast that is not sent whole stays behind.
     frames.clear();
@@ -629,6 +656,22 @@ Napi::Value FlushBudget(const Napi::CallbackInfo& info) {
     self->setBudget(info[0].As<Napi::Number>().Uint32Value());
   }
   return Napi::Number::New(env, static_cast<double>(self->budget()));
+}
+
+// flushByteBudget([bytes]) -> bytes. Sets (when given) and returns how many
+// bytes the per-iteration flush writes before it leaves the remaining
+// connections for the next iteration (0: no limit; default 16 MiB).
+Napi::Value FlushByteBudget(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  FanoutInstance* self = instanceOf(info);
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() >= 0)) {
+      throwTypeError(env, "flushByteBudget(bytes): bytes must be a number >= 0");
+      return env.Undefined();
+    }
+    self->setByteBudget(static_cast<std::size_t>(info[0].As<Napi::Number>().DoubleValue()));
+  }
+  return Napi::Number::New(env, static_cast<double>(self->byteBudget()));
 }
 
 Napi::Value OnRemainder(const Napi::CallbackInfo& info) {
@@ -747,6 +790,7 @@ void InitFanout(Napi::Env env, Napi::Object exports) {
   add("flush", Flush);
   add("onRemainder", OnRemainder);
   add("flushBudget", FlushBudget);
+  add("flushByteBudget", FlushByteBudget);
   add("corkedView", CorkedView);
   add("nextTurn", NextTurn);
   add("truncateTurn", TruncateTurn);

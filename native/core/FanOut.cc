@@ -156,16 +156,18 @@ Status FanOut::remove(std::uint32_t id) noexcept {
   return table_.remove(id);
 }
 
-void FanOut::flush(std::vector<Remainder>& remainders, std::size_t maxConnections) noexcept {
+void FanOut::flush(std::vector<Remainder>& remainders, std::size_t maxConnections,
+                   std::size_t maxBytes) noexcept {
   // Swap the list out first: nothing below enqueues, but a connection must
   // be able to rejoin the list cleanly on the next broadcast.
   std::vector<std::uint32_t> dirty;
   dirty.swap(dirty_);
   const std::size_t limit = maxConnections == 0 ? dirty.size() : maxConnections;
+  const std::uint64_t byteLimit = maxBytes == 0 ? UINT64_MAX : stats_.bytesWritten + maxBytes;
   std::size_t written = 0;
   std::size_t next = 0;
   Remainder remainder;
-  for (; next < dirty.size() && written < limit; ++next) {
+  for (; next < dirty.size() && written < limit && stats_.bytesWritten < byteLimit; ++next) {
     Connection* connection = table_.find(dirty[next]);
     // Unregistered since it was queued, or already flushed by flushOne().
     if (connection == nullptr || !connection->dirty) continue;

@@ -97,13 +97,18 @@ class FanOut {
                       std::uint32_t* out, bool isVolatile = false) noexcept;
 
   // Writes the queues of the dirty connections, oldest first: all of them,
-  // or at most `maxConnections` when it is not 0, leaving the others dirty
-  // for the next call (so a broadcast to many connections can be written
-  // over several event-loop iterations without blocking one of them for
-  // long). Appends one Remainder per connection the kernel did not fully
-  // accept. Per connection nothing changes: its queue stays in order, new
-  // broadcasts append to it, and flushOne()/setBusy() write it first.
-  void flush(std::vector<Remainder>& remainders, std::size_t maxConnections = 0) noexcept;
+  // or at most `maxConnections` when it is not 0, and no more once the
+  // kernel accepted `maxBytes` in this call when that is not 0 (the
+  // connection that crosses it is finished), leaving the others dirty for
+  // the next call (so a broadcast to many connections, or of a large frame,
+  // can be written over several event-loop iterations without blocking one
+  // of them for long: copying a large frame into many socket buffers is the
+  // cost there, not the number of writes). Appends one Remainder per
+  // connection the kernel did not fully accept. Per connection nothing
+  // changes: its queue stays in order, new broadcasts append to it, and
+  // flushOne()/setBusy() write it first.
+  void flush(std::vector<Remainder>& remainders, std::size_t maxConnections = 0,
+             std::size_t maxBytes = 0) noexcept;
 
   // Writes one connection's queue now. Returns true and fills `remainder`
   // when bytes are left for JS; the connection is then busy.

@@ -36,6 +36,13 @@ class FrameBuffer {
   void setSize(std::size_t size) noexcept { size_ = size <= capacity_ ? size : capacity_; }
   std::uint32_t refs() const noexcept { return refs_; }
 
+  // Views of the bytes held outside the core (the binding lends them to JS),
+  // each also holding a reference. Whoever reports the block's memory to a
+  // garbage collector does it once per block, not once per view: these
+  // return true for the first view taken and the last one dropped.
+  bool takeView() noexcept { return views_++ == 0; }
+  bool dropView() noexcept { return --views_ == 0; }
+
  private:
   explicit FrameBuffer(std::size_t capacity) noexcept : capacity_(capacity), size_(capacity) {}
   ~FrameBuffer() = default;
@@ -43,6 +50,7 @@ class FrameBuffer {
   std::size_t capacity_;
   std::size_t size_;
   std::uint32_t refs_ = 1;
+  std::uint32_t views_ = 0;
 };
 
 }  // namespace sio

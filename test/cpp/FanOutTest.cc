@@ -805,4 +805,30 @@ TEST(FanOut, BudgetedFlushWritesOldestFirstAndKeepsTheRestInOrder) {
   EXPECT_TRUE(remainders.empty());
 }
 
+TEST(FanOut, ByteBudgetedFlushStopsAfterTheConnectionThatCrossesIt) {
+  FanOut fanout;
+  Pair a, b, c;
+  std::uint32_t ida = 0, idb = 0, idc = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  ASSERT_EQ(fanout.add(c.server, idc), Status::Ok);
+  const FrameRef big = textFrame(std::string(3000, 'x'));
+  std::uint32_t all[] = {ida, idb, idc};
+  std::uint32_t out[3];
+  EXPECT_EQ(fanout.enqueue({&big, 1}, all, out), 0u);
+  std::vector<FanOut::Remainder> remainders;
+  // 4,000 bytes: a (3,006) stays under it, b crosses it and is finished, c waits.
+  fanout.flush(remainders, 0, 4000);
+  EXPECT_TRUE(fanout.hasPending());
+  EXPECT_EQ(fanout.stats().deferredFlushes, 1u);
+  EXPECT_EQ(a.drain(), bytesOf(big));
+  EXPECT_EQ(b.drain(), bytesOf(big));
+  EXPECT_EQ(c.drain(), "");
+  // Any budget writes at least one connection.
+  fanout.flush(remainders, 0, 1);
+  EXPECT_EQ(c.drain(), bytesOf(big));
+  EXPECT_FALSE(fanout.hasPending());
+  EXPECT_TRUE(remainders.empty());
+}
+
 }  // namespace sio
