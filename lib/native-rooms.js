@@ -6,6 +6,24 @@ const { RoomIndex } = require('./room-index');
 const { MapView } = require('./map-view');
 
 /**
+ * Sets up the fields the methods of {@link nativeRooms} use: a native room
+ * registry of its own, and `rooms` / `sids` as read-only views of it. The
+ * mixin's constructor calls it; accelerate() calls it on an adapter that an
+ * adapter factory has already built (its constructor is not ours to run).
+ *
+ * @param {any} adapter
+ */
+function initNativeRooms(adapter) {
+  /** @private */
+  adapter._index = new RoomIndex(binding.addon.registry.Registry);
+  /** @type {any} Map-like, read-only: room -> Set-like of socket ids */
+  adapter.rooms = new MapView(adapter._index, true);
+  /** @type {any} Map-like, read-only: socket id -> Set-like of rooms */
+  adapter.sids = new MapView(adapter._index, false);
+  debug('native rooms for namespace %s', adapter.nsp.name);
+}
+
+/**
  * Returns a subclass of `Base` (socket.io-adapter's Adapter or any adapter
  * built on it, such as a cluster adapter) whose room membership lives in the
  * native room registry: addAll, del, delAll, socketRooms, apply and
@@ -39,13 +57,7 @@ function nativeRooms(Base) {
         throw err;
       }
       super(...args);
-      /** @private */
-      this._index = new RoomIndex(binding.addon.registry.Registry);
-      /** @type {any} Map-like, read-only: room -> Set-like of socket ids */
-      this.rooms = new MapView(this._index, true);
-      /** @type {any} Map-like, read-only: socket id -> Set-like of rooms */
-      this.sids = new MapView(this._index, false);
-      debug('native rooms for namespace %s', this.nsp.name);
+      initNativeRooms(this);
     }
 
     /**
@@ -169,4 +181,4 @@ function nativeRooms(Base) {
   return NativeRooms;
 }
 
-module.exports = { nativeRooms };
+module.exports = { nativeRooms, initNativeRooms };

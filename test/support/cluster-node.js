@@ -3,7 +3,8 @@
 /**
  * One socket.io server of a Redis cluster test, run in its own process with
  * `fork()`. Configuration comes as JSON in argv[2]:
- *   { name, redisUrl, adapter: 'ours' | 'official', client: 'redis' | 'ioredis',
+ *   { name, redisUrl, adapter: 'ours' | 'official' | 'classic' | 'sharded' (see makeAdapter),
+ *     accelerate: boolean, client: 'redis' | 'ioredis',
  *     recovery: boolean, parser: 'native' (this package's parser; default socket.io's),
  *     greet: boolean (default true: each client gets a "hello" event on connection) }
  * It listens on a random loopback port, sends { ready, port } to the
@@ -37,6 +38,35 @@ async function connectClient() {
   return client;
 }
 
+/**
+ * The adapter factory `config.adapter` names: 'ours' (createRedisAdapter),
+ * 'official' (@socket.io/redis-streams-adapter), 'classic' and 'sharded'
+ * (@socket.io/redis-adapter's pub/sub and sharded pub/sub adapters, with a
+ * second connection for subscriptions). With `config.accelerate`, the factory
+ * goes through accelerate().
+ *
+ * @param {any} client
+ * @param {any} adapterOpts
+ */
+async function makeAdapter(client, adapterOpts) {
+  if (config.adapter === 'official') return require('@socket.io/redis-streams-adapter').createAdapter(client, adapterOpts);
+  if (config.adapter === 'classic' || config.adapter === 'sharded') {
+    const sub = client.duplicate();
+    if (config.client === 'ioredis') {
+      sub.on('error', () => {});
+      if (sub.status !== 'ready') await new Promise((resolve) => sub.once('ready', resolve));
+    } else {
+      sub.on('error', () => {});
+      await sub.connect();
+    }
+    const redisAdapter = require('@socket.io/redis-adapter');
+    return config.adapter === 'classic'
+      ? redisAdapter.createAdapter(client, sub, adapterOpts)
+      : redisAdapter.createShardedAdapter(client, sub, adapterOpts);
+  }
+  return require('../../lib').createRedisAdapter(client, adapterOpts);
+}
+
 /** An inspector session while a CPU profile is recorded (benchmark diagnostics). */
 let profiler = null;
 
@@ -49,9 +79,8 @@ const received = [];
 async function main() {
   const client = await connectClient();
   const adapterOpts = config.adapterOpts || {};
-  const adapter = config.adapter === 'official'
-    ? require('@socket.io/redis-streams-adapter').createAdapter(client, adapterOpts)
-    : require('../../lib').createRedisAdapter(client, adapterOpts);
+  let adapter = await makeAdapter(client, adapterOpts);
+  if (config.accelerate) adapter = require('../../lib').accelerate(adapter);
   const httpServer = http.createServer();
   const serverOpts = { adapter };
   if (config.parser === 'native') serverOpts.parser = require('../../lib').parser;
@@ -177,6 +206,10 @@ async function main() {
     async adapterStats() {
       const a = io.of('/').adapter;
       return typeof a.stats === 'function' ? a.stats() : null;
+    },
+    // What the package's adapterStats() says about the main namespace's adapter.
+    async packageStats() {
+      return require('../../lib').adapterStats(io);
     },
     async cpu() {
       return process.cpuUsage();
