@@ -113,7 +113,7 @@ function unsafeReason(adapter) {
       // A method that encodes a broadcast itself might apply() it with a
       // callback that does more than write: the hand-off to the native
       // fan-out would skip that.
-      if (desc && typeof desc.value === 'function' && /\b_encode\b/.test(Function.prototype.toString.call(desc.value))) {
+      if (name !== 'constructor' && desc && typeof desc.value === 'function' && /\b_encode\b/.test(Function.prototype.toString.call(desc.value))) {
         return `${className}.${name}() calls _encode(), which socket.io-native cannot follow`;
       }
     }
