@@ -30,7 +30,23 @@ class MapView {
 
   /** @returns {number} */
   get size() {
-    return this._ofRooms ? this._index.roomCount : this._index.socketCount;
+    if (this._ofRooms) return this._index.roomCount;
+    return this._index.socketCount + (this._departing(undefined) === null ? 0 : 1);
+  }
+
+  /**
+   * The socket delAll() is removing while its events run (stock still has it
+   * in `sids` then), when `key` is its id or undefined; null otherwise, and
+   * once it is back in the registry (a listener rejoined it).
+   *
+   * @private
+   * @param {any} key
+   * @returns {{ id: any, rooms: any[] } | null}
+   */
+  _departing(key) {
+    const departing = this._index.departing;
+    if (departing === null || (key !== undefined && departing.id !== key)) return null;
+    return this._index.socketInt(departing.id) < 0 ? departing : null;
   }
 
   /**
@@ -38,14 +54,20 @@ class MapView {
    * @returns {boolean}
    */
   has(key) {
-    return this._ofRooms ? this._index.roomId(key) >= 0 : this._index.socketInt(key) >= 0;
+    if (this._ofRooms) return this._index.roomId(key) >= 0;
+    return this._index.socketInt(key) >= 0 || this._departing(key) !== null;
   }
 
   /**
    * @param {any} key a room name or a socket id
-   * @returns {SetView | undefined}
+   * @returns {SetView | Set<any> | undefined}
    */
   get(key) {
+    if (!this._ofRooms && this._index.socketInt(key) < 0) {
+      // A copy of the rooms the departing socket had, as stock's Set still holds them.
+      const departing = this._departing(key);
+      return departing === null ? undefined : new Set(departing.rooms);
+    }
     return this.has(key) ? new SetView(this._index, this._ofRooms, key) : undefined;
   }
 

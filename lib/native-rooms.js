@@ -106,12 +106,25 @@ function nativeRooms(Base) {
       const index = this._index;
       const left = index.removeSocket(id);
       if (left === null) return;
-      for (let i = 0; i < left.length; i += 2) {
-        const room = left[i];
-        const r = left[i + 1];
-        const joins = index.joins;
-        this.emit('leave-room', room, id);
-        if (r >= 0 && index.releaseIfEmpty(r, room, joins)) this.emit('delete-room', room);
+      // Stock removes the socket from `sids` after the last event, so its
+      // listeners still find it there with all its rooms (the sharded Redis
+      // adapter tells a socket's own room from a public one by
+      // `sids.has(room)` in its "delete-room" listener); `sids` and
+      // socketRooms() answer the same while the events run.
+      const outer = index.departing;
+      const rooms = [];
+      for (let i = 0; i < left.length; i += 2) rooms.push(left[i]);
+      index.departing = { id, rooms };
+      try {
+        for (let i = 0; i < left.length; i += 2) {
+          const room = left[i];
+          const r = left[i + 1];
+          const joins = index.joins;
+          this.emit('leave-room', room, id);
+          if (r >= 0 && index.releaseIfEmpty(r, room, joins)) this.emit('delete-room', room);
+        }
+      } finally {
+        index.departing = outer;
       }
     }
 
@@ -165,7 +178,9 @@ function nativeRooms(Base) {
      */
     socketRooms(id) {
       const list = this._index.socketRoomList(id);
-      return list === null ? undefined : new Set(list);
+      if (list !== null) return new Set(list);
+      const departing = this._index.departing;
+      return departing !== null && departing.id === id ? new Set(departing.rooms) : undefined;
     }
 
     /**
