@@ -186,8 +186,15 @@ async function baseline(adapter, client) {
   return baselines.get(key);
 }
 
-for (const [adapter, client] of [['classic', 'redis'], ['classic', 'ioredis'], ['sharded', 'redis']]) {
-  describe(`@socket.io/redis-adapter (${adapter}, ${client}): official node A, accelerated nodes B and C`, { skip: SKIP }, () => {
+/** Adapter kind (see cluster-node.js) -> package and class. */
+const KINDS = {
+  classic: ['@socket.io/redis-adapter', 'RedisAdapter'],
+  sharded: ['@socket.io/redis-adapter createShardedAdapter', 'ShardedRedisAdapter'],
+  official: ['@socket.io/redis-streams-adapter', 'RedisStreamsAdapter'],
+};
+
+for (const [adapter, client] of [['classic', 'redis'], ['classic', 'ioredis'], ['sharded', 'redis'], ['official', 'redis']]) {
+  describe(`${KINDS[adapter][0]} (${client}): official node A, accelerated nodes B and C`, { skip: SKIP }, () => {
     let ctx;
     before(async () => {
       ctx = await cluster(configs(adapter, client, [1, 2]));
@@ -199,7 +206,7 @@ for (const [adapter, client] of [['classic', 'redis'], ['classic', 'ioredis'], [
       assert.strictEqual(a.accelerated, undefined);
       assert.strictEqual(b.accelerated, NATIVE ? true : undefined);
       const kind = await ctx.nodes[1].call('adapterKind');
-      assert.strictEqual(kind.name, adapter === 'classic' ? 'RedisAdapter' : 'ShardedRedisAdapter');
+      assert.strictEqual(kind.name, KINDS[adapter][1]);
       assert.strictEqual(kind.native, NATIVE);
     });
 
