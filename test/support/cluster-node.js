@@ -42,13 +42,15 @@ async function connectClient() {
  * The adapter factory `config.adapter` names: 'ours' (createRedisAdapter),
  * 'official' (@socket.io/redis-streams-adapter), 'classic' and 'sharded'
  * (@socket.io/redis-adapter's pub/sub and sharded pub/sub adapters, with a
- * second connection for subscriptions). With `config.accelerate`, the factory
+ * second connection for subscriptions), 'node-cluster' (@socket.io/cluster-adapter,
+ * in a worker of node:cluster: see node-cluster-primary.js). With `config.accelerate`, the factory
  * goes through accelerate().
  *
  * @param {any} client
  * @param {any} adapterOpts
  */
 async function makeAdapter(client, adapterOpts) {
+  if (config.adapter === 'node-cluster') return require('@socket.io/cluster-adapter').createAdapter(adapterOpts);
   if (config.adapter === 'official') return require('@socket.io/redis-streams-adapter').createAdapter(client, adapterOpts);
   if (config.adapter === 'classic' || config.adapter === 'sharded') {
     const sub = client.duplicate();
@@ -77,7 +79,8 @@ let seq = 0;
 const received = [];
 
 async function main() {
-  const client = await connectClient();
+  // @socket.io/cluster-adapter talks through the node:cluster primary, not Redis.
+  const client = config.adapter === 'node-cluster' ? null : await connectClient();
   const adapterOpts = config.adapterOpts || {};
   let adapter = await makeAdapter(client, adapterOpts);
   if (config.accelerate) adapter = require('../../lib').accelerate(adapter);
@@ -239,6 +242,8 @@ async function main() {
   };
 
   process.on('message', async (msg) => {
+    // In a node:cluster worker the adapter's own messages arrive here too.
+    if (msg === null || typeof msg !== 'object' || msg.op === undefined) return;
     const fn = ops[msg.op];
     try {
       if (!fn) throw new Error(`unknown op ${msg.op}`);
@@ -250,7 +255,8 @@ async function main() {
   // The parent's end of the channel closing means the test is over.
   process.on('disconnect', () => process.exit(0));
 
-  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  // exclusive: in a node:cluster worker, a port of its own rather than the primary's shared one.
+  await new Promise((resolve) => httpServer.listen({ port: 0, host: '127.0.0.1', exclusive: true }, resolve));
   // Give the adapter time to subscribe before the parent counts on it.
   for (const name of ['/', '/chat']) {
     const nspAdapter = io.of(name).adapter;
