@@ -43,7 +43,8 @@ async function connectClient() {
  * 'official' (@socket.io/redis-streams-adapter), 'classic' and 'sharded'
  * (@socket.io/redis-adapter's pub/sub and sharded pub/sub adapters, with a
  * second connection for subscriptions), 'node-cluster' (@socket.io/cluster-adapter,
- * in a worker of node:cluster: see node-cluster-primary.js). With `config.accelerate`, the factory
+ * in a worker of node:cluster: see node-cluster-primary.js), 'postgres'
+ * (@socket.io/postgres-adapter on a pg Pool to `config.pgUrl`). With `config.accelerate`, the factory
  * goes through accelerate().
  *
  * @param {any} client
@@ -51,6 +52,12 @@ async function connectClient() {
  */
 async function makeAdapter(client, adapterOpts) {
   if (config.adapter === 'node-cluster') return require('@socket.io/cluster-adapter').createAdapter(adapterOpts);
+  if (config.adapter === 'postgres') {
+    const { Pool } = require('pg');
+    const pool = new Pool({ connectionString: config.pgUrl });
+    pool.on('error', () => {});
+    return require('@socket.io/postgres-adapter').createAdapter(pool, adapterOpts);
+  }
   if (config.adapter === 'official') return require('@socket.io/redis-streams-adapter').createAdapter(client, adapterOpts);
   if (config.adapter === 'classic' || config.adapter === 'sharded') {
     const sub = client.duplicate();
@@ -79,8 +86,9 @@ let seq = 0;
 const received = [];
 
 async function main() {
-  // @socket.io/cluster-adapter talks through the node:cluster primary, not Redis.
-  const client = config.adapter === 'node-cluster' ? null : await connectClient();
+  // @socket.io/cluster-adapter talks through the node:cluster primary, and
+  // @socket.io/postgres-adapter through PostgreSQL: no Redis for them.
+  const client = config.adapter === 'node-cluster' || config.adapter === 'postgres' ? null : await connectClient();
   const adapterOpts = config.adapterOpts || {};
   let adapter = await makeAdapter(client, adapterOpts);
   if (config.accelerate) adapter = require('../../lib').accelerate(adapter);
