@@ -2,7 +2,7 @@
  * Options of {@link accelerate}. None yet: an object without keys (an
  * unknown key throws ERR_SOCKET_IO_NATIVE_UNKNOWN_OPTION).
  */
-export interface AccelerateOptions {}
+export type AccelerateOptions = Record<string, never>;
 
 /**
  * Puts the native room registry and the native broadcast fan-out under the

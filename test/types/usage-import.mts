@@ -68,7 +68,7 @@ adapterStats(io.of("/").adapter);
 void counts;
 
 // accelerate() through `import`, with the cluster adapter's factory.
-import { accelerate, adapterStats } from "socket.io-native";
+import { accelerate } from "socket.io-native";
 import type { AccelerateOptions } from "socket.io-native";
 import { createAdapter as createClusterAdapter } from "@socket.io/cluster-adapter";
 const accelerateOptions: AccelerateOptions = {};
