@@ -17,7 +17,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert');
 const { findRedisServer, startRedis } = require('./support/redis-process');
-const { startNodes } = require('./support/cluster');
+const { startNodes, until, got } = require('./support/cluster');
 const { connectCluster, teardown, barrier, scenario, checkOutcome } = require('./support/accelerate-scenario');
 const binding = require('../lib/binding');
 const { fanoutAvailable } = require('../lib/native-fanout');
@@ -45,7 +45,9 @@ async function cluster(configs) {
     await stop();
     throw err;
   }
-  return connectCluster(nodes, stop);
+  const ctx = await connectCluster(nodes, stop);
+  ctx.redisUrl = redis.url;
+  return ctx;
 }
 
 /** Node configs: `accelerated` lists the indexes of the nodes to accelerate. */
@@ -105,6 +107,30 @@ for (const [adapter, client] of [['classic', 'redis'], ['classic', 'ioredis'], [
       assert.strictEqual(after.recipients - before.recipients, 2 + 2 + 1 + 2);
       assert.strictEqual(after.framesWritten - before.framesWritten + after.framesHanded - before.framesHanded, 7);
       assert.ok(after.framesWritten - before.framesWritten > 0);
+    });
+
+    it('lets @socket.io/redis-emitter reach the clients of every node', { skip: adapter !== 'classic' && 'the emitter publishes in the classic format' }, async () => {
+      const { createClient } = require('redis');
+      const { Emitter } = require('@socket.io/redis-emitter');
+      const pub = createClient({ url: ctx.redisUrl });
+      await pub.connect();
+      try {
+        const emitter = new Emitter(pub);
+        const before = await ctx.nodes[1].call('packageStats');
+        emitter.to('r1').emit('emitted', 1);
+        emitter.except('r1').emit('emitted', 2);
+        await until(() => ['a1', 'b1'].every((n) => got(ctx.byName[n], 'emitted').length === 1) &&
+          ['a2', 'b2', 'c1'].every((n) => got(ctx.byName[n], 'emitted').length === 1), 'the emitted events arrived');
+        for (const c of ctx.clients) {
+          assert.deepStrictEqual(got(c, 'emitted'), [[['a1', 'b1'].includes(c.name) ? 1 : 2]], c.name);
+        }
+        if (fanoutAvailable()) {
+          const after = await ctx.nodes[1].call('packageStats');
+          assert.strictEqual(after.recipients - before.recipients, 2);
+        }
+      } finally {
+        await pub.quit();
+      }
     });
 
     it('gives the same clients the same events in the same order as an all-official cluster', async () => {
