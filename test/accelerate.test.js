@@ -14,7 +14,7 @@ const http = require('node:http');
 const { Server } = require('socket.io');
 const ioc = require('socket.io-client');
 const socketIoAdapter = require('socket.io-adapter');
-const { Adapter, ClusterAdapter, ClusterAdapterWithHeartbeat } = socketIoAdapter;
+const { Adapter, SessionAwareAdapter, ClusterAdapter, ClusterAdapterWithHeartbeat } = socketIoAdapter;
 const { accelerate, adapterStats, parser } = require('../lib');
 const { WARNING_CODE } = require('../lib/accelerate');
 const binding = require('../lib/binding');
@@ -30,9 +30,9 @@ class PlainAdapter extends Adapter {}
  * Defines a test that runs `scenario` on PlainAdapter as it is and through
  * accelerate(), and expects the same outcome.
  */
-function same(name, serverOpts, scenario, check) {
+function same(name, serverOpts, scenario, check, AdapterClass = PlainAdapter) {
   test(name, async () => {
-    const { stock, ours } = await runBoth(serverOpts, scenario, { adapter: () => PlainAdapter });
+    const { stock, ours } = await runBoth(serverOpts, scenario, { adapter: () => AdapterClass });
     assert.deepStrictEqual(ours, stock);
     if (check) check(stock);
   });
@@ -128,6 +128,47 @@ same('a broadcast from an onAnyOutgoing listener, in the middle of a broadcast, 
   await ctx.barrier(cs);
   return cs.map((c) => ctx.got(c));
 });
+
+/** socket.io-adapter's session-aware adapter, as an adapter class of the application's. */
+class PlainSessionAdapter extends SessionAwareAdapter {}
+
+same('connection state recovery on an accelerated SessionAwareAdapter: missed packets replayed, rooms restored', {
+  connectionStateRecovery: { maxDisconnectionDuration: 60 * 1000 },
+}, async (ctx) => {
+  joinFromAuth(ctx.io);
+  const stay = await ctx.connected('/', { rooms: ['news'] });
+  const away = await ctx.connected('/', { rooms: ['news', 'sports'] });
+  const firstId = away.id;
+  ctx.io.to('news').emit('n', 1);
+  await ctx.barrier([stay, away]);
+  const serverSawIt = waitFor(ctx.io.of('/').sockets.get(firstId), 'disconnect');
+  const clientSawIt = waitFor(away, 'disconnect');
+  away.io.engine.close();
+  await serverSawIt;
+  await clientSawIt;
+  ctx.io.to('news').emit('n', 2);
+  ctx.io.to('sports').except('news').emit('n', 3);
+  ctx.io.except('sports').emit('n', 4);
+  ctx.io.to(firstId).emit('direct', 'while away');
+  away.connect();
+  await waitFor(away, 'connect');
+  const rooms = [...ctx.io.of('/').sockets.get(away.id).rooms].map((r) => (r === away.id ? 'own' : r));
+  ctx.io.to('sports').emit('n', 5);
+  await ctx.barrier([stay, away]);
+  // Stored packets carry their offset as a last argument (random: left out).
+  const strip = (events) => events.map((e) => (e.length > 2 ? e.slice(0, -1) : e));
+  return {
+    sameId: away.id === firstId,
+    recovered: away.recovered,
+    rooms: rooms.sort(),
+    away: strip(away.received.filter((e) => e[0] !== 'barrier')),
+    stay: strip(stay.received.filter((e) => e[0] !== 'barrier')),
+  };
+}, (o) => {
+  assert.strictEqual(o.recovered, true);
+  assert.deepStrictEqual(o.rooms, ['news', 'own', 'sports']);
+  assert.deepStrictEqual(o.away, [['n', 1], ['n', 2], ['direct', 'while away'], ['n', 5]]);
+}, PlainSessionAdapter);
 
 /**
  * A server on `factory` with `n` websocket clients, for the tests below.
