@@ -17,7 +17,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert');
 const { findRedisServer, startRedis } = require('./support/redis-process');
-const { startNodes, until, got } = require('./support/cluster');
+const { startNodes, connectClient, until, got, settle } = require('./support/cluster');
 const { connectCluster, teardown, barrier, scenario, checkOutcome } = require('./support/accelerate-scenario');
 const binding = require('../lib/binding');
 const { fanoutAvailable } = require('../lib/native-fanout');
@@ -139,6 +139,76 @@ for (const [adapter, client] of [['classic', 'redis'], ['classic', 'ioredis'], [
       const official = await baseline(adapter, client);
       checkOutcome(official);
       assert.deepStrictEqual(mixed, official);
+    });
+  });
+}
+
+/**
+ * Two nodes on the classic adapter (A official, B as `accelerateB` says),
+ * Redis stopped during traffic and started again: what each node still
+ * does while Redis is down, and that cross-node delivery resumes. The
+ * official adapter leaves the rejection of a PUBLISH to a down Redis
+ * unhandled, which ends a process by default: the nodes ignore unhandled
+ * rejections, as an application that outlives an outage must.
+ */
+async function survivesRestart(client, accelerateB) {
+  const redis = await startRedis();
+  let nodes = [];
+  const clients = [];
+  try {
+    nodes = await startNodes([
+      { name: 'A', adapter: 'classic', client, redisUrl: redis.url, greet: false, survive: true },
+      { name: 'B', adapter: 'classic', client, redisUrl: redis.url, greet: false, survive: true, accelerate: accelerateB },
+    ]);
+    const a1 = await connectClient(nodes[0], 'a1');
+    const b1 = await connectClient(nodes[1], 'b1');
+    clients.push(a1, b1);
+    await settle(nodes, clients);
+    const traffic = nodes[0].call('broadcastMany', { event: 'load', count: 200, payload: 'x'.repeat(100) });
+    await redis.stop();
+    await traffic;
+    // Redis is down: each node still serves its own clients.
+    await nodes[0].call('broadcast', { event: 'down-a', data: [] });
+    await nodes[1].call('broadcast', { event: 'down-b', data: [] });
+    await until(() => got(a1, 'down-a').length === 1 && got(b1, 'down-b').length === 1, 'local delivery while Redis is down');
+    await redis.start();
+    let n = 0;
+    await until(async () => {
+      await nodes[0].call('broadcast', { event: 'after', data: [++n] });
+      await nodes[1].call('broadcast', { event: 'after-b', data: [n] });
+      return got(b1, 'after').length > 0 && got(a1, 'after-b').length > 0;
+    }, 'cross-node delivery resumed', 250);
+    const res = await nodes[1].call('broadcastAck', { event: 'ack-me', data: [], timeout: 5000 });
+    // Every load message reached a1 (its own node); b1 got an in-order subset of them.
+    const loadA = got(a1, 'load').map((args) => args[0]);
+    const loadB = got(b1, 'load').map((args) => args[0]);
+    return {
+      ack: { err: res.err, responses: [...res.responses].sort() },
+      loadA: loadA.length,
+      loadBInOrder: loadB.every((v, i) => i === 0 || v > loadB[i - 1]),
+      downSeenAcross: got(b1, 'down-a').length + got(a1, 'down-b').length,
+      stats: await nodes[1].call('packageStats'),
+    };
+  } finally {
+    for (const c of clients) c.disconnect();
+    await Promise.all(nodes.map((node) => node.kill()));
+    await redis.stop();
+  }
+}
+
+for (const client of ['redis', 'ioredis']) {
+  describe(`@socket.io/redis-adapter (classic, ${client}): Redis restarted during traffic`, { skip: SKIP }, () => {
+    it('an accelerated node survives it as an official one does: local delivery goes on, cross-node delivery resumes', async () => {
+      const official = await survivesRestart(client, false);
+      const mixed = await survivesRestart(client, true);
+      for (const out of [official, mixed]) {
+        assert.deepStrictEqual(out.ack, { err: null, responses: ['a1', 'b1'] });
+        assert.strictEqual(out.loadA, 200);
+        assert.strictEqual(out.loadBInOrder, true);
+      }
+      assert.strictEqual(mixed.downSeenAcross, official.downSeenAcross);
+      assert.strictEqual(mixed.stats.accelerated, NATIVE ? true : undefined);
+      if (fanoutAvailable()) assert.ok(mixed.stats.framesWritten > 0);
     });
   });
 }

@@ -4,7 +4,7 @@
  * One socket.io server of a Redis cluster test, run in its own process with
  * `fork()`. Configuration comes as JSON in argv[2]:
  *   { name, redisUrl, adapter: 'ours' | 'official' | 'classic' | 'sharded' (see makeAdapter),
- *     accelerate: boolean, client: 'redis' | 'ioredis',
+ *     accelerate: boolean, survive: boolean (ignore unhandled rejections), client: 'redis' | 'ioredis',
  *     recovery: boolean, parser: 'native' (this package's parser; default socket.io's),
  *     greet: boolean (default true: each client gets a "hello" event on connection) }
  * It listens on a random loopback port, sends { ready, port } to the
@@ -21,6 +21,11 @@ if (typeof process.send !== 'function' || process.argv[2] === undefined) {
 }
 
 const config = JSON.parse(process.argv[2]);
+
+// @socket.io/redis-adapter does not catch the rejection of a PUBLISH while
+// Redis is down: an application that means to outlive an outage ignores
+// (or logs) unhandled rejections, and so does a node given `survive`.
+if (config.survive) process.on('unhandledRejection', () => {});
 
 /** @returns {Promise<any>} a connected client of the configured library */
 async function connectClient() {
