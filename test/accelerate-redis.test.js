@@ -77,7 +77,7 @@ const KINDS = {
   official: ['@socket.io/redis-streams-adapter', 'RedisStreamsAdapter'],
 };
 
-for (const [adapter, client] of [['classic', 'redis'], ['classic', 'ioredis'], ['sharded', 'redis'], ['official', 'redis']]) {
+for (const [adapter, client] of [['classic', 'redis'], ['classic', 'ioredis'], ['sharded', 'redis'], ['sharded', 'ioredis'], ['official', 'redis']]) {
   describe(`${KINDS[adapter][0]} (${client}): official node A, accelerated nodes B and C`, { skip: SKIP }, () => {
     let ctx;
     before(async () => {
