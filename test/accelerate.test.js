@@ -129,6 +129,24 @@ same('a broadcast from an onAnyOutgoing listener, in the middle of a broadcast, 
   return cs.map((c) => ctx.got(c));
 });
 
+same('dynamic namespaces: broadcasts from the parent and from each child reach the same clients', {}, async (ctx) => {
+  const parent = ctx.io.of(/^\/dyn-\d+$/);
+  parent.on('connection', (socket) => {
+    if (socket.handshake.auth.rooms) socket.join(socket.handshake.auth.rooms);
+  });
+  const one = [await ctx.connected('/dyn-1', { rooms: ['r'] }), await ctx.connected('/dyn-1')];
+  const two = [await ctx.connected('/dyn-2', { rooms: ['r'] }), await ctx.connected('/dyn-2')];
+  parent.emit('p', 1);
+  parent.to('r').emit('p', 2);
+  ctx.io.of('/dyn-2').except('r').emit('c', 3);
+  ctx.io.of('/dyn-1').to('r').emit('c', 4);
+  await ctx.barrier(one, '/dyn-1');
+  await ctx.barrier(two, '/dyn-2');
+  return [...one, ...two].map((c) => ctx.got(c));
+}, (outcome) => {
+  assert.deepStrictEqual(outcome, [[['p', 1], ['p', 2], ['c', 4]], [['p', 1]], [['p', 1], ['p', 2]], [['p', 1], ['c', 3]]]);
+});
+
 /** socket.io-adapter's session-aware adapter, as an adapter class of the application's. */
 class PlainSessionAdapter extends SessionAwareAdapter {}
 
