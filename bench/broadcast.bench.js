@@ -33,7 +33,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chartSvg } = require('./chart');
-const { LineChild, killAll, killChildrenOnExit, hardFileLimit, fileLimitProblem } = require('./support/line-child');
+const { LineChild, killAll, killChildrenOnExit, hardFileLimit, fileLimitProblem, serverDescriptors } = require('./support/line-child');
 const { UsageError, parseOptions, numberArg, commandLine } = require('./support/cli');
 
 const root = path.join(__dirname, '..');
@@ -162,7 +162,7 @@ function nativeUnavailable() {
 // server child only needs help when the hard limit itself is too low; then
 // (as root in CI) prlimit raises it for that child alone.
 function serverCommand(argv, n) {
-  const wanted = n + 256;
+  const wanted = serverDescriptors(n);
   if (hardFileLimit() >= wanted) return [process.execPath, argv];
   return ['prlimit', [`--nofile=${wanted}:${wanted}`, '--', process.execPath, ...argv]];
 }

@@ -28,7 +28,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { findRedisServer, startRedis } = require('../test/support/redis-process');
 const { startNodes, connectClient, settle } = require('../test/support/cluster');
-const { LineChild, killChildrenOnExit, hardFileLimit, fileLimitProblem } = require('./support/line-child');
+const { LineChild, killChildrenOnExit, hardFileLimit, fileLimitProblem, serverDescriptors } = require('./support/line-child');
 const { UsageError, parseOptions, numberArg, commandLine } = require('./support/cli');
 const binding = require('../lib/binding');
 
@@ -125,9 +125,10 @@ async function startCluster(kind, redis, n) {
     name, adapter: kind, client: 'redis', redisUrl: redis.url, greet: false,
     parser: kind === 'ours' && config.ourParser === 'native' ? 'native' : undefined,
   })));
-  // Node sets its soft descriptor limit to the hard one; below n + 256 the
-  // hard one is raised for these processes alone (fileLimitProblem() checked that it can be).
-  const wanted = n + 256;
+  // Node sets its soft descriptor limit to the hard one; below
+  // serverDescriptors(n) the hard one is raised for these processes alone
+  // (fileLimitProblem() checked that it can be).
+  const wanted = serverDescriptors(n);
   if (hardFileLimit() < wanted) {
     for (const node of nodes) execFileSync('prlimit', ['--pid', String(node.child.pid), `--nofile=${wanted}:${wanted}`]);
   }

@@ -17,7 +17,8 @@ export declare function createAdapter(
 
 /**
  * socket.io-adapter's in-memory Adapter with room membership in the native
- * room registry. `rooms` and `sids` are read-only Map-like views: writes
+ * room registry. `rooms` and `sids` are read-only views that are real Maps
+ * of real Sets (`instanceof`, spread, `util.inspect` as stock's): writes
  * through them throw a TypeError with code ERR_SOCKET_IO_NATIVE_READ_ONLY.
  */
 export declare class NativeAdapter extends Adapter {
@@ -84,17 +85,27 @@ export interface FanoutStats {
   /** Frame deliveries and bytes in remainders. */
   framesHanded: number;
   bytesHanded: number;
-  /** Volatile deliveries dropped behind frames corked for the same connection in the same tick. */
+  /** Volatile deliveries dropped behind frames sent in the same JS turn (stock's transport is not writable then). */
   droppedVolatile: number;
-  /** Per-iteration flushes that left connections for the next iteration (SOCKET_IO_NATIVE_FLUSH_BUDGET). */
+  /** Flushes that left connections for the next iteration (flush budget). */
   deferredFlushes: number;
+  /** Frame deliveries the kernel did not take when a connection was unregistered. */
+  droppedOnRemove: number;
+  /** Frame deliveries dropped when a connection ended in the turn they were sent in, as stock drops engine.io's write buffer then. */
+  droppedAtEnd: number;
   /** Connections registered and unregistered since start. */
   registered: number;
   unregistered: number;
-  /** Recipients that kept the standard path for a tick because that tick's registration budget was spent. */
+  /** Recipients that kept the standard path for a JS turn because that turn's registration budget was spent. */
   registrationsDeferred: number;
-  /** Connections that keep the standard path, by reason (tls, deflate, base64, no descriptor, register-failed). */
+  /**
+   * Connections that keep the standard path, by reason (tls, deflate, base64, eio3, closing, no descriptor,
+   * register-failed; descriptor-reserve and descriptor-limit: the process was short of file descriptors, and a
+   * later broadcast registers them once descriptors are free).
+   */
   refused: Record<string, number>;
+  /** The soft open-files limit (-1: unlimited) and the descriptors registrations keep free under it. */
+  descriptorReserve: { softLimit: number; reserve: number } | null;
 }
 
 /** {@link NativeAdapter} with SessionAwareAdapter's connection state recovery. */

@@ -18,7 +18,7 @@ function initLocalLayer(adapter) {
    * fan-out is not available (see lib/native-fanout.js).
    * @private
    */
-  adapter._fanout = createNativeFanout();
+  adapter._fanout = createNativeFanout(adapter._index);
 }
 
 /**
@@ -29,8 +29,8 @@ function initLocalLayer(adapter) {
  * finds its recipients: one native call computes the union of the target
  * rooms minus the except rooms, on integer ids, into a reused Uint32Array.
  *
- * `adapter.rooms` and `adapter.sids` are read-only Map-like views (see
- * {@link MapView}); `socketRooms()` still returns a real Set.
+ * `adapter.rooms` and `adapter.sids` are read-only views that are real
+ * Maps of real Sets (see {@link MapView}); `socketRooms()` returns a plain Set.
  *
  * Events carry the same arguments in the same order as stock, and a
  * "leave-room" listener finds the room as stock shows it (still there when
@@ -149,9 +149,14 @@ class NativeAdapter extends nativeRooms(Adapter) {
       }
     } finally {
       // Also when user code threw: the sockets taken before it get the packet,
-      // as stock would have written them before the throw.
-      if (fanout !== null) fanout.end(depth);
-      index.exit();
+      // as stock would have written them before the throw. The nesting level
+      // is released even when that write throws too, or every later
+      // broadcast would run one level deeper.
+      try {
+        if (fanout !== null) fanout.end(depth);
+      } finally {
+        index.exit();
+      }
     }
     return count;
   }

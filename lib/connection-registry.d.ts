@@ -9,15 +9,21 @@ export declare class ConnectionRegistry {
   readonly fanout: any;
   /** The fan-out id of `conn` (an engine.io Socket), registering it when it qualifies; -1 when not. */
   idOf(conn: any): number;
-  /** Queues, once per tick, the nextTick callback that starts the fan-out's next tick. */
-  queueTick(): void;
   /** Whether a remainder of ours is still being written to connection `id`. */
   hasRawPending(id: number): boolean;
+  /** Set once the process (or worker) emitted "exit": no connection is registered any more. */
+  readonly closed: boolean;
+  /** After a broadcast corked frames or a registration: the fan-out learns where this JS turn ends (one nextTick per turn). */
+  markTurn(): void;
+  /** Unregisters every connection, writing first what stock had written by now; registers none after. Runs at "exit". */
+  close(): void;
   counts(): {
     connections: number;
     registered: number;
     unregistered: number;
     registrationsDeferred: number;
     refused: Record<string, number>;
+    descriptorReserve: { softLimit: number; reserve: number } | null;
   };
 }
+

@@ -7,6 +7,30 @@ const { settings } = require('./env');
 /** An empty write: its callback runs once every byte written before it left. */
 const EMPTY = [Buffer.alloc(0)];
 
+/** The net.Socket methods through which anything of the JS stack reaches or ends a connection. */
+const HOOKED = ['write', 'end', 'destroy'];
+
+const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+
+/**
+ * How long registrations stop after the process ran short of descriptors
+ * before one is tried again (milliseconds). Being short is a property of the
+ * whole process, so one refused duplicate stands for every connection: while
+ * it lasts, connections keep the standard path without a system call, and
+ * afterwards at most one failing dup per period (or per unregistration, which
+ * frees one) finds out whether it still is.
+ */
+const SHORT_RETRY_MS = 1000;
+
+/**
+ * byConn's mark for a connection refused because the process was short of
+ * descriptors: it keeps the standard path, and a later broadcast registers
+ * it once descriptors are free again.
+ */
+const WAITING = Object.freeze({ waiting: true });
+
+/** Whether the one warning about descriptors was emitted (once per process). */
+let warnedShort = false;
 /**
  * One engine.io connection registered with the native fan-out.
  * @typedef {object} ConnectionEntry
@@ -14,10 +38,14 @@ const EMPTY = [Buffer.alloc(0)];
  * @property {any} conn the engine.io Socket
  * @property {any} transport the websocket transport it was registered with
  * @property {any} raw the net.Socket under it
+ * @property {boolean} live registered (false once unregistered: the hooks then only call through)
+ * @property {boolean} busy the fan-out's busy flag for it, as last set or reported
  * @property {number} rawPending raw writes of ours (remainders, empty probes) not yet called back
+ * @property {Record<string, Function>} original the net.Socket's write, end and destroy before the hooks
+ * @property {Record<string, Function>} hooks the own properties installed over them
+ * @property {Record<string, boolean>} hadOwn whether the net.Socket had such an own property before
  * @property {() => void} onPacketCreate
  * @property {() => void} onReady
- * @property {() => void} onPing
  * @property {() => void} onGone
  * @property {() => void} onRawWritten
  */
@@ -30,14 +58,22 @@ const EMPTY = [Buffer.alloc(0)];
  *  - a connection is registered the first time a broadcast reaches it over a
  *    plain websocket (see descriptorOfEngineSocket), busy unless engine.io,
  *    ws and the net.Socket have nothing in flight;
- *  - engine.io's "packetCreate" (it is about to write something of its own)
- *    makes it busy, writing what the fan-out corked for it first;
- *  - a ws "ping" whose automatic pong is still in flight hands the corked
- *    frames back (they are written behind the pong) and makes it busy;
+ *  - two writers share its descriptor, ws's and ours, so everything of the
+ *    JS stack that reaches the net.Socket goes through hooks installed on
+ *    that one instance (own properties over `write`, `end` and `destroy`):
+ *    what the fan-out corked for the connection is written first, in order;
+ *    a write that leaves bytes in the net.Socket makes the connection busy
+ *    (a native write must not land inside them), and `end` or `destroy`
+ *    unregisters it. That covers ws's own frames (a pong, the close frame),
+ *    every way a connection closes and whatever else writes to it;
+ *  - engine.io's "packetCreate" (it is about to write or queue something of
+ *    its own) makes it busy, writing what the fan-out corked for it first;
  *  - it becomes native again when everything drained: the transport's
  *    "ready", or the callback of our own raw writes, finds it idle;
- *  - it is unregistered when the net.Socket closes, the transport closes or
- *    errors, or engine.io moves the connection to another transport.
+ *  - it is unregistered, after writing what is still corked for it, when
+ *    the net.Socket ends, is destroyed or closes, the transport closes or
+ *    errors, engine.io moves the connection to another transport, or the
+ *    process (or worker) emits "exit". Nothing corked is ever dropped.
  *
  * Bytes the fan-out could not write (a full socket buffer) come back through
  * `onRemainder` as Buffers that view the frames' shared storage (no copy per
@@ -59,21 +95,49 @@ class ConnectionRegistry {
     this.refused = Object.create(null);
     this.registered = 0;
     this.unregistered = 0;
-    /** Registrations per tick (lib/env.js); Infinity: no limit. */
+    /** Registrations per JS turn (lib/env.js); Infinity: no limit. */
     this.registrationBudget = settings.registrationBudget === 0 ? Infinity : settings.registrationBudget;
-    /** Registrations left in this tick. */
+    /** Registrations left in this turn. */
     this.registrationsLeft = this.registrationBudget;
-    /** Recipients left on the standard path for a tick because the budget was spent. */
+    /** Recipients left on the standard path for a turn because the budget was spent. */
     this.registrationsDeferred = 0;
-    /** Whether a nextTick callback that starts the fan-out's next tick is queued. */
-    this.tickQueued = false;
-    /** @private */
-    this.onTick = () => {
-      this.tickQueued = false;
+    /**
+     * Element 0: how many connections have frames corked right now, kept
+     * current by the addon; null when it cannot share it (then every hooked
+     * call asks). Reading it is what keeps the hooks free when nothing is corked.
+     * @type {Uint32Array | null}
+     */
+    this.corked = typeof fanout.corkedView === 'function' ? fanout.corkedView() || null : null;
+    /** Set at the process's (or worker's) "exit": no connection is registered any more. */
+    this.closed = false;
+    /** Whether the end of the current JS turn is scheduled (see markTurn). */
+    this.turnPending = false;
+    /** Runs from the nextTick queue: a new turn starts for the fan-out and for registrations. */
+    this.endTurn = () => {
+      this.turnPending = false;
       this.registrationsLeft = this.registrationBudget;
-      fanout.nextTick();
+      this.fanout.nextTurn();
     };
     fanout.onRemainder((ids, buffers) => this.onRemainder(ids, buffers));
+    // process.exit() and the end of the process emit "exit" and then stop
+    // the loop: corked frames would never be flushed, where stock wrote them
+    // at once. Unregistering every connection writes them (what the kernel
+    // takes, as stock's synchronous writes; a remainder goes through the
+    // stream's own write, which tries the socket at once too), and anything
+    // broadcast by "exit" listeners that run after this one takes the
+    // standard path. A worker that is terminated emits no "exit": the addon
+    // writes what is corked when its environment is torn down.
+    process.on('exit', () => this.close());
+    /**
+     * Whether registrations are on hold because the process is short of
+     * descriptors ('descriptor-reserve' or 'descriptor-limit', the reason of
+     * the refusal that put them on hold), or null.
+     * @type {string | null}
+     */
+    this.short = null;
+    /** @private */
+    this.shortTimer = null;
+    if (typeof fanout.descriptorReserve === 'function') fanout.descriptorReserve(settings.fdReserve);
     // lib/env.js read the variable (and warned if it could not).
     if (typeof fanout.flushBudget === 'function') fanout.flushBudget(settings.flushBudget);
   }
@@ -89,11 +153,17 @@ class ConnectionRegistry {
     const entry = this.byConn.get(conn);
     if (entry !== undefined) {
       if (entry === null) return -1;
-      if (entry.transport === conn.transport) return entry.id;
-      // engine.io moved the connection to another transport.
-      this.unregister(entry);
+      if (entry === WAITING) {
+        // Refused for lack of descriptors: tried again once they may be free.
+        if (this.short !== null) return -1;
+      } else if (entry.transport === conn.transport) {
+        return entry.id;
+      } else {
+        // engine.io moved the connection to another transport.
+        this.unregister(entry);
+      }
     }
-    if (conn == null || conn.readyState !== 'open') return -1;
+    if (this.closed || conn == null || conn.readyState !== 'open') return -1;
     const { fd, reason } = descriptorOfEngineSocket(conn);
     if (reason !== null) {
       // Polling may still upgrade; everything else is final for this transport.
@@ -103,21 +173,29 @@ class ConnectionRegistry {
       }
       return -1;
     }
+    if (this.short !== null) return this.wait(conn, entry, this.short);
     if (this.registrationsLeft === 0) {
       this.registrationsDeferred++;
       return -1;
     }
     this.registrationsLeft--;
-    this.queueTick();
+    this.markTurn();
     let id;
     try {
       id = this.fanout.register(fd);
     } catch (err) {
-      // The addon could not take the connection: no descriptor left to
-      // duplicate (EMFILE: a registration holds a second descriptor per
-      // connection), or its table is full. The broadcast must not fail for
-      // that: this connection keeps socket.io's own path for good (trying
-      // again on every broadcast would cost a failing dup per recipient).
+      // A registration holds a second descriptor per connection. When it
+      // would take descriptors kept free for the application (the reserve),
+      // or there is none left at all (EMFILE), the connection keeps
+      // socket.io's own path for now, and so does every other connection
+      // until descriptors may be free again (see SHORT_RETRY_MS).
+      const code = err && err.code;
+      if (code === 'ERR_SOCKET_IO_NATIVE_FD_RESERVE' || code === 'ERR_SOCKET_IO_NATIVE_FD_LIMIT') {
+        this.holdRegistrations(code === 'ERR_SOCKET_IO_NATIVE_FD_RESERVE' ? 'descriptor-reserve' : 'descriptor-limit');
+        return this.wait(conn, entry, this.short);
+      }
+      // Anything else (the table is full, the socket is not what it seemed)
+      // is final for this connection: the broadcast must not fail for it.
       this.refused['register-failed'] = (this.refused['register-failed'] || 0) + 1;
       this.byConn.set(conn, null);
       debug('connection %s not registered: %s', conn.id, err && err.message);
@@ -127,19 +205,52 @@ class ConnectionRegistry {
   }
 
   /**
-   * Called before each native broadcast and registration. socket.io's websocket transport is
-   * not writable from a write until ws calls back, which Node does from the
-   * nextTick queue when the kernel took the write whole; a volatile packet in
-   * between is dropped. The fan-out mirrors that with ticks: the first
-   * broadcast of a tick queues a nextTick callback that starts the next one,
-   * so a volatile broadcast is dropped for a connection that had frames
-   * corked in the same tick, and only then (docs/fanout.md, "volatile").
-   * The same callback renews the registration budget.
+   * Keeps a connection on the standard path while the process is short of
+   * descriptors, counting it once per connection.
+   *
+   * @private
+   * @param {any} conn
+   * @param {ConnectionEntry | null | typeof WAITING | undefined} previous its mark before
+   * @param {string} reason
+   * @returns {-1}
    */
-  queueTick() {
-    if (this.tickQueued) return;
-    this.tickQueued = true;
-    process.nextTick(this.onTick);
+  wait(conn, previous, reason) {
+    if (previous !== WAITING) {
+      this.refused[reason] = (this.refused[reason] || 0) + 1;
+      this.byConn.set(conn, WAITING);
+    }
+    return -1;
+  }
+
+  /**
+   * Stops registrations for SHORT_RETRY_MS (or until a registered connection
+   * frees its descriptor) and warns once per process.
+   *
+   * @private
+   * @param {string} reason 'descriptor-reserve' or 'descriptor-limit'
+   */
+  holdRegistrations(reason) {
+    this.short = reason;
+    if (this.shortTimer === null) {
+      this.shortTimer = setTimeout(() => {
+        this.shortTimer = null;
+        this.short = null;
+      }, SHORT_RETRY_MS);
+      this.shortTimer.unref();
+    }
+    const limits = typeof this.fanout.descriptorReserve === 'function' ? this.fanout.descriptorReserve() : null;
+    const soft = limits === null || limits.softLimit < 0 ? 'unknown' : String(limits.softLimit);
+    const kept = limits === null ? 0 : limits.reserve;
+    debug('registrations on hold (%s): soft open-files limit %s, %d descriptors kept free', reason, soft, kept);
+    if (warnedShort) return;
+    warnedShort = true;
+    const why = reason === 'descriptor-reserve'
+      ? `registering connections would take the ${kept} descriptors kept free for the application under the ` +
+        `soft open-files limit (${soft})`
+      : `no descriptor is left under the soft open-files limit (${soft})`;
+    process.emitWarning(`socket.io-native: ${why}; new connections take socket.io's standard path (one descriptor ` +
+      'each instead of two) until descriptors are free. Raise the limit (ulimit -n, LimitNOFILE=) to twice the ' +
+      'clients plus the reserve, or set SOCKET_IO_NATIVE_FD_RESERVE', { code: 'SOCKET_IO_NATIVE_FD_RESERVE' });
   }
 
   /**
@@ -154,7 +265,15 @@ class ConnectionRegistry {
     return entry !== undefined && entry.rawPending > 0;
   }
 
-  /** @returns {{ connections: number, registered: number, unregistered: number, registrationsDeferred: number, refused: Record<string, number> }} */
+  /**
+   * `descriptorReserve`: the soft open-files limit (-1: unlimited) and how
+   * many descriptors registrations keep free under it; null without the
+   * addon's support.
+   *
+   * @returns {{ connections: number, registered: number, unregistered: number, registrationsDeferred: number,
+   *   refused: Record<string, number>,
+   *   descriptorReserve: { softLimit: number, reserve: number } | null }}
+   */
   counts() {
     return {
       connections: this.byId.size,
@@ -162,7 +281,35 @@ class ConnectionRegistry {
       unregistered: this.unregistered,
       registrationsDeferred: this.registrationsDeferred,
       refused: { ...this.refused },
+      descriptorReserve: typeof this.fanout.descriptorReserve === 'function' ? this.fanout.descriptorReserve() : null,
     };
+  }
+
+  /**
+   * Makes sure the fan-out learns where this JS turn ends (one nextTick
+   * callback per turn): called after a broadcast corked frames and after a
+   * registration. Stock writes the first packet of a turn to a connection at
+   * once and holds the rest in engine.io's write buffer until ws calls back
+   * from the nextTick queue: a volatile packet in between is dropped
+   * (docs/fanout.md, "volatile"), and a connection that ends before then
+   * never sends the rest (FanOut::truncateTurn). The same callback renews the
+   * registration budget.
+   */
+  markTurn() {
+    if (this.turnPending) return;
+    this.turnPending = true;
+    process.nextTick(this.endTurn);
+  }
+
+  /**
+   * Unregisters every connection, writing what is corked for each first
+   * (what stock had written by then), and registers none from now on. Runs
+   * at the process's "exit".
+   */
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const entry of [...this.byId.values()]) this.unregister(entry, true);
   }
 
   /**
@@ -172,35 +319,73 @@ class ConnectionRegistry {
    * @returns {ConnectionEntry}
    */
   register(conn, id) {
-    const fanout = this.fanout;
     const transport = conn.transport;
     const ws = transport.socket;
     const raw = ws._socket;
+    const registry = this;
     /** @type {ConnectionEntry} */
     const entry = {
       id,
       conn,
       transport,
       raw,
+      live: true,
+      busy: true,
       rawPending: 0,
+      original: {},
+      hooks: {},
+      hadOwn: {},
       onPacketCreate: () => {
-        const rest = fanout.setBusy(id, true);
-        if (rest !== undefined) this.writeRaw(entry, rest);
+        // Busy means nothing is corked for it (going busy wrote it).
+        if (!entry.busy) this.goBusy(entry);
       },
       onReady: () => this.settle(entry),
-      onPing: () => {
-        // ws wrote the pong before emitting "ping". Still in flight, it must
-        // not be split by a native write: hand the corked frames back.
-        if (isEngineSocketIdle(conn)) return;
-        const rest = fanout.handBack(id);
-        this.writeRaw(entry, rest !== undefined ? rest : EMPTY);
-      },
-      onGone: () => this.unregister(entry),
+      onGone: () => this.unregister(entry, true),
       onRawWritten: () => {
         entry.rawPending--;
-        if (this.byId.get(id) === entry) this.settle(entry);
+        if (entry.live) this.settle(entry);
       },
     };
+    const { write, end, destroy } = raw;
+    entry.original = { write, end, destroy };
+    entry.hooks = {
+      write(chunk, encoding, cb) {
+        if (!entry.live) return write.call(this, chunk, encoding, cb);
+        if (entry.transport.socket.readyState !== 1) {
+          // ws's close frame (ws is CLOSING before it writes it), or anything
+          // after it: the connection is ending, and nothing of ours may follow.
+          registry.unregister(entry, registry.endsWithoutDrain(entry));
+          return write.call(this, chunk, encoding, cb);
+        }
+        if (registry.anyCorked()) registry.flushFirst(entry);
+        const result = write.call(this, chunk, encoding, cb);
+        // Bytes left in the stream (a full socket buffer, or written inside
+        // cork()): nothing native may be written until they left.
+        if (!entry.busy && entry.live && this.writableLength !== 0) {
+          registry.goBusy(entry);
+          registry.settle(entry);
+        }
+        return result;
+      },
+      end(chunk, encoding, cb) {
+        // ws's end of a close handshake, a half-close, destroySoon(): what is
+        // corked goes first; later broadcasts take the standard path, which
+        // refuses them as stock does.
+        if (entry.live) registry.unregister(entry, registry.endsWithoutDrain(entry));
+        return end.call(this, chunk, encoding, cb);
+      },
+      destroy(err, cb) {
+        // ws's terminate(), an error, a close timer: what is corked goes to
+        // the kernel first. What it does not take now is what stock's stream
+        // would have held, and destroy() discards that too.
+        if (entry.live) registry.unregister(entry, registry.endsWithoutDrain(entry), false);
+        return destroy.call(this, err, cb);
+      },
+    };
+    for (const name of HOOKED) {
+      entry.hadOwn[name] = hasOwn(raw, name);
+      raw[name] = entry.hooks[name];
+    }
     this.byConn.set(conn, entry);
     this.byId.set(id, entry);
     this.registered++;
@@ -208,34 +393,112 @@ class ConnectionRegistry {
     transport.on('ready', entry.onReady);
     transport.once('close', entry.onGone);
     transport.once('error', entry.onGone);
-    ws.on('ping', entry.onPing);
     raw.once('close', entry.onGone);
     // Nothing may be written around bytes already on their way (the upgrade
     // probe, a packet engine.io is sending).
-    fanout.setBusy(id, true);
+    this.fanout.setBusy(id, true);
     this.settle(entry);
     debug('connection %d registered (engine.io %s)', id, conn.id);
     return entry;
   }
 
   /**
+   * Whether the connection is ending without engine.io writing its buffer
+   * first. Only engine.io's own graceful close (`conn.close()` without
+   * discard: readyState "closing", transport not discarded) waits for its
+   * write buffer to drain; a discarding close (server close), a close on
+   * error or timeout (readyState "closed"), or ws / the net.Socket ended
+   * under an open engine.io socket leave it unwritten with stock.
+   *
    * @private
    * @param {ConnectionEntry} entry
+   * @returns {boolean}
    */
-  unregister(entry) {
-    if (this.byId.get(entry.id) !== entry) return;
-    this.byId.delete(entry.id);
+  endsWithoutDrain(entry) {
+    return !(entry.conn.readyState === 'closing' && entry.transport.discarded !== true);
+  }
+
+  /**
+   * Unregisters a connection. What the fan-out corked for it is written
+   * first, as stock would have: natively as far as the kernel takes it, the
+   * rest through the net.Socket's own stream (unless `writeRest` is false:
+   * the stream is being destroyed, which drops what it holds anyway). When
+   * the connection ends without engine.io draining its buffer (`ending`),
+   * the frames of this turn that stock would still have held there are
+   * dropped first (FanOut::truncateTurn).
+   *
+   * @private
+   * @param {ConnectionEntry} entry
+   * @param {boolean} [ending]
+   * @param {boolean} [writeRest]
+   */
+  unregister(entry, ending = false, writeRest = true) {
+    if (!entry.live) return;
+    entry.live = false;
+    if (this.byId.get(entry.id) === entry) this.byId.delete(entry.id);
     if (this.byConn.get(entry.conn) === entry) this.byConn.delete(entry.conn);
     this.unregistered++;
     entry.conn.off('packetCreate', entry.onPacketCreate);
     entry.transport.off('ready', entry.onReady);
     entry.transport.off('close', entry.onGone);
     entry.transport.off('error', entry.onGone);
-    entry.transport.socket.off('ping', entry.onPing);
-    entry.raw.off('close', entry.onGone);
-    // Frames still corked are dropped: the connection is going away.
+    const raw = entry.raw;
+    raw.off('close', entry.onGone);
+    for (const name of HOOKED) {
+      // A hook something else installed over ours stays, and ours in it only
+      // calls through from now on.
+      if (raw[name] !== entry.hooks[name]) continue;
+      if (entry.hadOwn[name]) raw[name] = entry.original[name];
+      else delete raw[name];
+    }
+    if (ending) this.fanout.truncateTurn(entry.id);
+    const rest = this.fanout.flushNow(entry.id);
+    if (rest !== undefined && writeRest) this.writeRaw(entry, rest);
+    // Closing the duplicate; it would also write anything still corked.
     this.fanout.unregister(entry.id);
+    // Its duplicate is closed: a connection waiting for a descriptor may
+    // find one now.
+    this.short = null;
     debug('connection %d unregistered', entry.id);
+  }
+
+  /**
+   * Whether any connection has frames corked (unknown counts as yes).
+   *
+   * @private
+   * @returns {boolean}
+   */
+  anyCorked() {
+    const corked = this.corked;
+    return corked === null || corked[0] !== 0;
+  }
+
+  /**
+   * Writes what is corked for the connection now, before a write of the JS
+   * stack: natively, and what the kernel does not take through the stream.
+   *
+   * @private
+   * @param {ConnectionEntry} entry
+   */
+  flushFirst(entry) {
+    const rest = this.fanout.flushNow(entry.id);
+    if (rest !== undefined) {
+      entry.busy = true;
+      this.writeRaw(entry, rest);
+    }
+  }
+
+  /**
+   * Marks the connection busy (broadcasts take the standard path behind the
+   * JS stack's bytes), writing what is corked for it first.
+   *
+   * @private
+   * @param {ConnectionEntry} entry
+   */
+  goBusy(entry) {
+    entry.busy = true;
+    const rest = this.fanout.setBusy(entry.id, true);
+    if (rest !== undefined) this.writeRaw(entry, rest);
   }
 
   /**
@@ -250,6 +513,7 @@ class ConnectionRegistry {
   settle(entry) {
     const conn = entry.conn;
     if (isEngineSocketIdle(conn)) {
+      entry.busy = false;
       this.fanout.setBusy(entry.id, false);
       return;
     }
@@ -279,14 +543,15 @@ class ConnectionRegistry {
     const raw = entry.raw;
     if (raw.destroyed || !raw.writable) return;
     entry.rawPending++;
+    const write = entry.original.write;
     const last = parts.length - 1;
     if (last === 0) {
-      raw.write(parts[0], entry.onRawWritten);
+      write.call(raw, parts[0], entry.onRawWritten);
       return;
     }
     raw.cork();
-    for (let i = 0; i < last; i++) raw.write(parts[i]);
-    raw.write(parts[last], entry.onRawWritten);
+    for (let i = 0; i < last; i++) write.call(raw, parts[i]);
+    write.call(raw, parts[last], entry.onRawWritten);
     raw.uncork();
   }
 
@@ -300,7 +565,9 @@ class ConnectionRegistry {
   onRemainder(ids, buffers) {
     for (let i = 0; i < ids.length; i++) {
       const entry = this.byId.get(ids[i]);
-      if (entry !== undefined) this.writeRaw(entry, buffers[i]);
+      if (entry === undefined) continue;
+      entry.busy = true;
+      this.writeRaw(entry, buffers[i]);
     }
   }
 }

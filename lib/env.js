@@ -13,7 +13,10 @@
  *  - SOCKET_IO_NATIVE_FLUSH_BUDGET: an integer >= 0, connections the native
  *    fan-out flushes per event-loop iteration (0: all at once).
  *  - SOCKET_IO_NATIVE_REGISTRATION_BUDGET: an integer >= 0, connections the
- *    native fan-out registers per tick (0: no limit).
+ *    native fan-out registers per JS turn (0: no limit).
+ *  - SOCKET_IO_NATIVE_FD_RESERVE: descriptors the fan-out's registrations
+ *    leave free, a count ("256") or a share of the soft open-files limit
+ *    ("10%"); default 10%, at least 64.
  *
  * Flags take the usual spellings, in any case and with surrounding blanks:
  * 1/true/yes/on and 0/false/no/off. An empty value counts as unset.
@@ -80,6 +83,41 @@ function envCount(name, fallback, env = process.env) {
 }
 
 /**
+ * Parses SOCKET_IO_NATIVE_FD_RESERVE: a count of descriptors ("256") or a
+ * share of the soft open-files limit ("10%", "2.5%"), strictly. undefined:
+ * unset or empty (the default: 10% of the soft limit, at least 64); null:
+ * not a valid setting.
+ *
+ * @param {string | undefined} text
+ * @returns {number | { share: number } | undefined | null} count, or share in hundredths of a percent
+ */
+function parseDescriptorReserve(text) {
+  if (text === undefined || text === '') return undefined;
+  if (/^[0-9]{1,9}$/.test(text)) return Number(text);
+  const match = /^([0-9]{1,3}(?:\.[0-9]{1,2})?)%$/.exec(text);
+  if (match !== null && Number(match[1]) <= 100) return { share: Math.round(Number(match[1]) * 100) };
+  return null;
+}
+
+/**
+ * The descriptor reserve the environment asks for: a count, a share, or null
+ * for the default (also when the value cannot be read, which warns once).
+ *
+ * @param {string} name
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {number | { share: number } | null}
+ */
+function envReserve(name, env = process.env) {
+  const raw = env[name];
+  const setting = parseDescriptorReserve(raw === undefined ? undefined : raw.trim());
+  if (setting === null) {
+    warnInvalid(name, String(raw), 'a number of descriptors ("256") or a share of the open-files limit ("10%")',
+      '10%, at least 64');
+  }
+  return setting === undefined || setting === null ? null : setting;
+}
+
+/**
  * Connections the per-iteration flush writes at most before it lets the
  * event loop run again (the rest follow in the next iterations, in order).
  * One loopback write costs 5-7 us of CPU here, so a share is a few
@@ -90,12 +128,12 @@ function envCount(name, fallback, env = process.env) {
 const DEFAULT_FLUSH_BUDGET = 1000;
 
 /**
- * Connections registered with the native fan-out at most per tick. Registering
+ * Connections registered with the native fan-out at most per JS turn. Registering
  * costs a dup() and a few listeners, about 6 us here: done for every
  * connection at the first broadcast it blocked the loop for about 60 ms at
  * 10,000 connections. Past the budget a recipient takes socket.io's own path
- * for the rest of the tick, which is what stock does for every recipient, and
- * is registered in a later tick. SOCKET_IO_NATIVE_REGISTRATION_BUDGET
+ * for the rest of the turn, which is what stock does for every recipient, and
+ * is registered in a later turn. SOCKET_IO_NATIVE_REGISTRATION_BUDGET
  * overrides it (0: no limit).
  */
 const DEFAULT_REGISTRATION_BUDGET = 1000;
@@ -114,6 +152,10 @@ const settings = {
   flushBudget: envCount('SOCKET_IO_NATIVE_FLUSH_BUDGET', DEFAULT_FLUSH_BUDGET),
   /** SOCKET_IO_NATIVE_REGISTRATION_BUDGET. */
   registrationBudget: envCount('SOCKET_IO_NATIVE_REGISTRATION_BUDGET', DEFAULT_REGISTRATION_BUDGET),
+  /** SOCKET_IO_NATIVE_FD_RESERVE: a count, a share, or null for the default. */
+  fdReserve: envReserve('SOCKET_IO_NATIVE_FD_RESERVE'),
 };
 
-module.exports = { settings, envFlag, envCount, DEFAULT_FLUSH_BUDGET, DEFAULT_REGISTRATION_BUDGET };
+module.exports = {
+  settings, envFlag, envCount, envReserve, parseDescriptorReserve, DEFAULT_FLUSH_BUDGET, DEFAULT_REGISTRATION_BUDGET,
+};

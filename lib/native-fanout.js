@@ -62,8 +62,13 @@ function grown(a, n) {
  * path so far: fan-out ids and their Sockets, in recipient order, and the
  * broadcast they belong to.
  *
+ * `first` and `rest` are the encoder's output as the native broadcast takes
+ * it; `native` is false when that output holds a message the fan-out does not
+ * frame itself (see {@link isMessage}), and then nobody is taken.
+ *
  * @returns {{ ids: Uint32Array, out: Uint32Array, sockets: any[], n: number,
- *   packet: any, encodedPackets: any[] | null, packetOpts: any }}
+ *   packet: any, encodedPackets: any, packetOpts: any, native: boolean,
+ *   first: any, rest: any[] | undefined }}
  */
 function newBatch() {
   return {
@@ -74,7 +79,51 @@ function newBatch() {
     packet: null,
     encodedPackets: null,
     packetOpts: null,
+    native: false,
+    first: null,
+    rest: undefined,
   };
+}
+
+/**
+ * Whether engine.io sends `value` as one message the fan-out frames itself:
+ * a string (text frame "4" + string), or binary by engine.io-parser's own
+ * test in encodePacket (`instanceof ArrayBuffer || ArrayBuffer.isView`),
+ * sent as a binary frame of its bytes. Anything else (a number, an object, a
+ * SharedArrayBuffer itself) engine.io turns into text its own way, and binary
+ * over a detached ArrayBuffer makes ws throw: those take the standard path,
+ * which does exactly what stock does with them; so do views of resizable
+ * ArrayBuffers (see below).
+ *
+ * @param {any} value
+ * @returns {boolean}
+ */
+function isMessage(value) {
+  if (typeof value === 'string') return true;
+  let buffer;
+  if (value instanceof ArrayBuffer) buffer = value;
+  else if (ArrayBuffer.isView(value)) buffer = value.buffer;
+  else return false;
+  // A view of a resizable ArrayBuffer that shrank under it is out of bounds:
+  // reading a DataView's byteLength then throws, in ws too. Rare enough to
+  // leave every view of a resizable buffer to the standard path.
+  if (buffer.resizable === true) return false;
+  // Detached buffers read as empty; only empty ones need the costlier test.
+  return buffer.byteLength !== 0 || !isDetached(buffer);
+}
+
+/**
+ * @param {ArrayBuffer | SharedArrayBuffer} buffer
+ * @returns {boolean} whether it is a detached ArrayBuffer
+ */
+function isDetached(buffer) {
+  try {
+    // eslint-disable-next-line no-new
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -92,16 +141,18 @@ function newBatch() {
 class NativeFanout {
   /**
    * @param {ConnectionRegistry} registry
+   * @param {import('./room-index').RoomIndex} index the adapter's room index:
+   *   a recipient's fan-out id is cached in its socket slot (`slotTags`, id +
+   *   1), which the index clears when the socket leaves, so this object holds
+   *   no Socket beyond the broadcast that reached it
    */
-  constructor(registry) {
+  constructor(registry, index) {
     /** @private */
     this.registry = registry;
     /** @private */
     this.fanout = registry.fanout;
-    /** @private socket int -> fan-out id + 1 (0: not known) */
-    this.connIds = new Uint32Array(64);
-    /** @private socket int -> the Socket that connIds[s] was found for */
-    this.owners = [];
+    /** @private */
+    this.index = index;
     /** @private @type {ReturnType<typeof newBatch>[]} one per nesting depth of the delivery loop */
     this.batches = [];
     /** @private stand-in `this` for socket.io-adapter's _encode */
@@ -115,7 +166,9 @@ class NativeFanout {
    *
    * @param {number} depth
    * @param {any} packet the socket.io packet
-   * @param {any[]} encodedPackets the encoder's output: a string, then attachments
+   * @param {any} encodedPackets the encoder's output: usually an array of a
+   *   string and the attachments, or of one Buffer (a binary parser such as
+   *   socket.io-msgpack-parser); anything socket.io's writeToEngine takes
    * @param {any} packetOpts
    */
   begin(depth, packet, encodedPackets, packetOpts) {
@@ -125,6 +178,25 @@ class NativeFanout {
     batch.packet = packet;
     batch.encodedPackets = encodedPackets;
     batch.packetOpts = packetOpts;
+    // Like writeToEngine, a value that is not an array is one message.
+    batch.native = false;
+    batch.first = null;
+    batch.rest = undefined;
+    if (!Array.isArray(encodedPackets)) {
+      if (isMessage(encodedPackets)) {
+        batch.native = true;
+        batch.first = encodedPackets;
+      }
+      return;
+    }
+    const count = encodedPackets.length;
+    if (count === 0) return;
+    for (let i = 0; i < count; i++) {
+      if (!isMessage(encodedPackets[i])) return;
+    }
+    batch.native = true;
+    batch.first = encodedPackets[0];
+    if (count > 1) batch.rest = encodedPackets.slice(1);
   }
 
   /**
@@ -136,6 +208,7 @@ class NativeFanout {
    * @returns {boolean} false: the caller writes it the standard way
    */
   take(depth, s, socket) {
+    if (!this.batches[depth].native) return false;
     const outgoing = socket._anyOutgoingListeners;
     if (outgoing !== undefined && outgoing.length !== 0) {
       // Its listeners are user code that may write to sockets already taken:
@@ -143,15 +216,14 @@ class NativeFanout {
       if (this.batches[depth].n !== 0) this.end(depth, false);
       return false;
     }
-    let id;
-    if (s < this.owners.length && this.owners[s] === socket) {
-      id = this.connIds[s] - 1;
-    } else {
+    // `socket` is the occupant of slot s (the index resolved it from s), and
+    // the slot's tag was zeroed when it got that occupant.
+    const tags = this.index.slotTags;
+    let id = tags[s] - 1;
+    if (id < 0) {
       id = this.registry.idOf(socket.client.conn);
       if (id < 0) return false;
-      if (s >= this.connIds.length) this.connIds = grown(this.connIds, s + 1);
-      this.connIds[s] = id + 1;
-      this.owners[s] = socket;
+      tags[s] = id + 1;
     }
     const batch = this.batches[depth];
     const k = batch.n;
@@ -178,27 +250,32 @@ class NativeFanout {
     const packet = batch.packet;
     const encodedPackets = batch.encodedPackets;
     const packetOpts = batch.packetOpts;
+    const first = batch.first;
+    const rest = batch.rest;
     if (last) {
       batch.packet = null;
       batch.encodedPackets = null;
       batch.packetOpts = null;
+      batch.native = false;
+      batch.first = null;
+      batch.rest = undefined;
     }
     if (n === 0) return;
+    // The batch is spent from here on, whatever throws below: a later
+    // broadcast at this depth must never find these recipients.
+    batch.n = 0;
     const sockets = batch.sockets;
-    const first = encodedPackets[0];
     let handed;
-    if (typeof first === 'string' || Buffer.isBuffer(first)) {
-      this.registry.queueTick();
-      handed = this.fanout.broadcast(first, batch.ids, n, batch.out,
-        encodedPackets.length === 1 ? undefined : encodedPackets.slice(1), packetOpts.volatile === true);
-    } else {
-      // Not the shape of a socket.io packet encoding: everyone the standard way.
-      handed = n;
-      batch.out.set(batch.ids.subarray(0, n));
+    try {
+      handed = this.fanout.broadcast(first, batch.ids, n, batch.out, rest, packetOpts.volatile === true);
+    } catch (err) {
+      sockets.fill(undefined, 0, n);
+      throw err;
     }
+    // Frames were corked: the fan-out must learn where this JS turn ends.
+    if (handed < n) this.registry.markTurn();
     if (handed === 0) {
       sockets.fill(undefined, 0, n);
-      batch.n = 0;
       return;
     }
     // Handed ids are a subsequence of ids: pair them with their Sockets, then
@@ -219,7 +296,6 @@ class NativeFanout {
       later[m++] = sockets[j];
     }
     sockets.fill(undefined, 0, n);
-    batch.n = 0;
     if (m === 0) return;
     if (packetOpts.wsPreEncodedFrame === undefined) this.preEncode(packet, encodedPackets, packetOpts);
     for (let i = 0; i < m; i++) {
@@ -261,11 +337,12 @@ class NativeFanout {
  * A NativeFanout for one adapter, or null when broadcasts cannot take the
  * native path in this process.
  *
+ * @param {import('./room-index').RoomIndex} index the adapter's room index
  * @returns {NativeFanout | null}
  */
-function createNativeFanout() {
+function createNativeFanout(index) {
   const registry = connectionRegistry();
-  return registry === null ? null : new NativeFanout(registry);
+  return registry === null ? null : new NativeFanout(registry, index);
 }
 
 module.exports = { NativeFanout, createNativeFanout, fanoutAvailable, connectionRegistry };

@@ -16,9 +16,9 @@ const { MapView } = require('./map-view');
 function initNativeRooms(adapter) {
   /** @private */
   adapter._index = new RoomIndex(binding.addon.registry.Registry);
-  /** @type {any} Map-like, read-only: room -> Set-like of socket ids */
+  /** @type {any} a read-only Map view: room -> Set view of socket ids */
   adapter.rooms = new MapView(adapter._index, true);
-  /** @type {any} Map-like, read-only: socket id -> Set-like of rooms */
+  /** @type {any} a read-only Map view: socket id -> Set view of rooms */
   adapter.sids = new MapView(adapter._index, false);
   debug('native rooms for namespace %s', adapter.nsp.name);
 }
@@ -28,7 +28,7 @@ function initNativeRooms(adapter) {
  * built on it, such as a cluster adapter) whose room membership lives in the
  * native room registry: addAll, del, delAll, socketRooms, apply and
  * computeExceptSids are replaced, and `rooms` / `sids` become read-only
- * Map-like views. Nothing else is touched: stock's broadcast,
+ * views that are real Maps of real Sets (lib/map-view.js). Nothing else is touched: stock's broadcast,
  * broadcastWithAck, fetchSockets, addSockets, delSockets, disconnectSockets
  * and sockets all find their sockets through `this.apply()`, so a cluster
  * adapter's `super.broadcast(...)` reaches the native recipients without
@@ -95,6 +95,19 @@ function nativeRooms(Base) {
       const joins = index.joins;
       this.emit('leave-room', room, id);
       if (flags & 2 && index.releaseIfEmpty(r, room, joins)) this.emit('delete-room', room);
+    }
+
+    /**
+     * socket.io-adapter's helper of del() and delAll(): removes a socket from
+     * one room's side only. Inherited, it would write to `this.rooms`, which
+     * is read-only here; the registry holds membership as one relation, so an
+     * adapter built on this one that calls it gets del()'s effect and events.
+     *
+     * @param {any} room
+     * @param {string} id the socket id
+     */
+    _del(room, id) {
+      this.del(id, room);
     }
 
     /**
@@ -171,7 +184,11 @@ function nativeRooms(Base) {
 
     /**
      * The rooms a socket joined, as a new Set (what `socket.rooms` returns),
-     * or undefined for an unknown socket.
+     * or undefined for an unknown socket. Stock returns its own entry of
+     * `sids`, which later joins and leaves change; this is a snapshot and a
+     * plain, writable Set, because applications do write to `socket.rooms`
+     * (stock then silently desynchronizes its two maps; here the write only
+     * changes the copy), and a read-only view would make them throw.
      *
      * @param {string} id the socket id
      * @returns {Set<any> | undefined}

@@ -66,6 +66,14 @@ class RoomIndex {
     this.socketSlots = [];
     /** s -> room id of the room named after this socket, or -1 */
     this.ownRoom = new Int32Array(64).fill(-1);
+    /**
+     * s -> a number another component caches for the socket in slot s (the
+     * native fan-out keeps its connection id + 1 here), 0 for every new
+     * occupant. Keeping such caches in the slot, rather than next to a
+     * reference to the Socket they were computed for, means nothing outside
+     * `socketSlots` holds a Socket, and that one is cleared when it leaves.
+     */
+    this.slotTags = new Uint32Array(64);
     /** @type {number[]} */
     this.freeSockets = [];
 
@@ -144,6 +152,7 @@ class RoomIndex {
       s = this.socketSlots.length;
       this.socketSlots.push(id);
       if (s >= this.ownRoom.length) this.ownRoom = grow(this.ownRoom, s + 1, -1);
+      if (s >= this.slotTags.length) this.slotTags = grow(this.slotTags, s + 1, 0);
     }
     this.socketIds.set(id, s);
     if (!joinsNow) this.registry.addSocket(s);
@@ -234,7 +243,9 @@ class RoomIndex {
       this.roomIds.set(id, own);
     }
     this.socketIds.delete(id);
+    // The slot lets go of the Socket and of what was cached for it.
     this.socketSlots[s] = undefined;
+    this.slotTags[s] = 0;
     this.freeSockets.push(s);
     return result;
   }

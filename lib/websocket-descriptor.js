@@ -10,6 +10,7 @@
  *    encrypted records, so `socket.encrypted` rules it out;
  *  - permessage-deflate was not negotiated: ws would set RSV1 and compress
  *    (ws `_extensions['permessage-deflate']`, engine.io `transport.perMessageDeflate`);
+ *  - the websocket is open and its socket writable (not closing);
  *  - the descriptor is reachable: ws `WebSocket#_socket` (net.Socket) ->
  *    `_handle` (Node's TCPWrap) -> `fd` (a number >= 0 on Unix).
  * And a frame may only be written around the JS stack while nothing of that
@@ -28,6 +29,9 @@ const SENDER_DEFAULT = 0;
 function descriptorOfWebSocket(ws) {
   const socket = ws && ws._socket;
   if (!socket) return { fd: -1, reason: 'no socket' };
+  // Closing (a close frame sent or received, or the socket ended): stock
+  // refuses to send from here on, and nothing of ours may follow the close.
+  if (ws.readyState !== 1 || !socket.writable) return { fd: -1, reason: 'closing' };
   if (socket.encrypted) return { fd: -1, reason: 'tls' };
   if (ws._extensions && ws._extensions['permessage-deflate']) return { fd: -1, reason: 'deflate' };
   const handle = socket._handle;

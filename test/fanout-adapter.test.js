@@ -10,7 +10,7 @@
 // A tiny flush budget, so that broadcasts here are also written over several
 // event-loop iterations (the per-iteration flush then defers connections).
 process.env.SOCKET_IO_NATIVE_FLUSH_BUDGET = '3';
-// And registrations spread over ticks: two per tick, so recipients of one
+// And registrations spread over turns: two per turn, so recipients of one
 // broadcast are partly native, partly on the standard path until registered.
 process.env.SOCKET_IO_NATIVE_REGISTRATION_BUDGET = '2';
 
@@ -187,6 +187,27 @@ same('Engine.IO protocol 3 clients (allowEIO3) get binary broadcasts with their 
   assert.ok(frames.includes('bin:04010200'), `no protocol-3 binary frame in ${frames}`);
 });
 
+same('volatile broadcasts from two timers of one loop iteration both go out, as in stock', {}, async (ctx) => {
+  const cs = [];
+  for (let i = 0; i < 3; i++) cs.push(await ctx.connected('/', {}, { transports: ['websocket'] }));
+  await ctx.barrier(cs);
+  // Timers due together run in one timers phase, with the nextTick queue
+  // (where ws calls back and engine.io's transport turns writable again)
+  // run between them: two turns, one loop iteration, one native flush.
+  await new Promise((resolve) => {
+    setTimeout(() => ctx.io.volatile.emit('v', 1), 1);
+    setTimeout(() => {
+      ctx.io.volatile.emit('v', 2);
+      ctx.io.volatile.emit('v', 3);
+      resolve();
+    }, 1);
+  });
+  await ctx.barrier(cs);
+  return cs.map((c) => ctx.got(c));
+}, (outcome) => {
+  for (const got of outcome) assert.deepStrictEqual(got, [['v', 1], ['v', 2]]);
+});
+
 same('direct emits, acks of broadcastWithAck and broadcasts interleave as in stock', {}, async (ctx) => {
   ctx.io.on('connection', (socket) => socket.on('ask', (n, cb) => cb(n)));
   const cs = [];
@@ -229,7 +250,7 @@ test('broadcasts in one turn reach each connection in one write', { skip, timeou
   const got = cs.map(() => []);
   cs.forEach((c, i) => c.on('m', (n) => got[i].push(n)));
   // An idle start: the connect packets were acknowledged, and every
-  // connection registered (a few per tick, by this file's budget).
+  // connection registered (a few per turn, by this file's budget).
   const adapter = io.of('/').adapter;
   let warm = 0;
   for (; warm < 20 && (warm === 0 || adapter.stats().connections < 5); warm++) {
@@ -307,7 +328,7 @@ test('a client that stops reading gets every frame in order once it resumes', { 
 
 test('churn: hundreds of clients come and go while broadcasting; each gets only its own frames', { skip, timeout: 180000 }, async (t) => {
   const { io, url } = await nativeServer();
-  // Every newcomer registers at its first broadcast here (no per-tick
+  // Every newcomer registers at its first broadcast here (no per-turn
   // budget), so that descriptor numbers are reused by registered connections.
   const registry = connectionRegistry();
   const budget = registry.registrationBudget;

@@ -332,7 +332,9 @@ test('native frames are byte for byte what ws builds', { skip, timeout: 60000 },
     const frame = (data, opcode) => Buffer.concat(Sender.frame(data, {
       fin: true, rsv1: false, opcode, mask: false, readOnly: false,
     }));
-    expected.push(frame(Buffer.from('4' + packet), 1));
+    // A string is a text message ("4" + packet); bytes are a binary message
+    // sent as they are, as engine.io sends a binary packet.
+    expected.push(asBuffer ? frame(Buffer.from(packet), 2) : frame(Buffer.from('4' + packet), 1));
     for (const attachment of attachments || []) expected.push(frame(attachment, 2));
   }
   fanout.flush();
@@ -350,6 +352,114 @@ test('native frames are byte for byte what ws builds', { skip, timeout: 60000 },
   assert.strictEqual(fanout.broadcast('2["busy"]', ids, 1, out), 1);
   assert.strictEqual(out[0], id);
   assert.strictEqual(fanout.setBusy(id, false), undefined);
+  assert.strictEqual(fanout.unregister(id), true);
+  client.destroy();
+  socket.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+// Every kind of binary engine.io sends as a binary frame, as packet or
+// attachment, against ws's own framing of the same value (engine.io hands it
+// to ws.send, whose toBuffer takes a view's own bytes and an ArrayBuffer
+// whole). Values the binding cannot frame hand every recipient back and queue
+// nothing; values that are not messages throw a TypeError and queue nothing.
+test('binary of every kind is framed as ws frames it; what cannot be framed leaves nothing behind', { skip, timeout: 60000 }, async () => {
+  // ws's toBuffer (lib/buffer-util.js): a view's own bytes, an ArrayBuffer whole.
+  const toBuffer = (value) => (value instanceof ArrayBuffer ? Buffer.from(value)
+    : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise((resolve) => server.once('connection', resolve));
+  const client = net.connect(server.address().port, '127.0.0.1');
+  const chunks = [];
+  client.on('data', (chunk) => chunks.push(chunk));
+  const socket = await accepted;
+  const id = fanout.register(socket._handle.fd);
+  fanout.onRemainder(() => assert.fail('no remainder expected'));
+  const frame = (data, opcode) => Buffer.concat(Sender.frame(data, {
+    fin: true, rsv1: false, opcode, mask: false, readOnly: false,
+  }));
+  const message = (value) => (typeof value === 'string' ? frame(Buffer.from('4' + value), 1) : frame(toBuffer(value), 2));
+
+  const big = new Uint8Array(300);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 255;
+  const shared = new Uint8Array(new SharedArrayBuffer(8));
+  shared.set([1, 2, 3, 4, 5, 6, 7, 8]);
+  const kinds = [
+    Buffer.from('a pooled buffer'),
+    Uint8Array.of(1, 2, 3).buffer,
+    new ArrayBuffer(0),
+    new Uint8Array(0),
+    Int8Array.of(-1, 2),
+    Uint8ClampedArray.of(255),
+    Int16Array.of(-300),
+    Uint16Array.of(0x1234, 0xfedc),
+    Int32Array.of(-5),
+    Uint32Array.of(0xdeadbeef),
+    Float32Array.of(1.5, Math.PI),
+    Float64Array.of(-0, Math.E),
+    BigInt64Array.of(-1n),
+    BigUint64Array.of(1n << 63n),
+    new DataView(big.buffer, 7, 100),
+    new Uint16Array(big.buffer, 2, 40),
+    new Float64Array(big.buffer, 160, 16),
+    big.subarray(250, 300),
+    shared.subarray(2, 6),
+    new DataView(shared.buffer, 1, 3),
+  ];
+  const ids = Uint32Array.of(id);
+  const out = new Uint32Array(1);
+  const expected = [];
+  for (const kind of kinds) {
+    assert.strictEqual(fanout.broadcast(kind, ids, 1, out), 0);
+    expected.push(message(kind));
+    // The same bytes again through a DataView (not the whole buffer: a
+    // pooled Buffer's is Node's pool, which later allocations here change).
+    const again = kind instanceof ArrayBuffer ? new DataView(kind) : new DataView(kind.buffer, kind.byteOffset, kind.byteLength);
+    const attachments = ['text between', kind, again];
+    assert.strictEqual(fanout.broadcast('51-["b",{"_placeholder":true,"num":0}]', ids, 1, out, attachments), 0);
+    expected.push(message('51-["b",{"_placeholder":true,"num":0}]'), ...attachments.map(message));
+  }
+
+  // A view of a detached ArrayBuffer (ws throws sending it), as packet or
+  // attachment: nothing is queued, the recipient is handed back.
+  const gone = new ArrayBuffer(16);
+  const goneView = new Float32Array(gone);
+  structuredClone(gone, { transfer: [gone] });
+  for (const [packet, attachments] of [[goneView, undefined], [gone, undefined], ['2["x"]', [Uint8Array.of(1), goneView]]]) {
+    out[0] = 12345;
+    assert.strictEqual(fanout.broadcast(packet, ids, 1, out, attachments), 1);
+    assert.strictEqual(out[0], id);
+  }
+  // Anything that is not a string or binary is a TypeError, before or after
+  // frames were built for the earlier messages.
+  for (const [packet, attachments] of [[42, undefined], [{}, undefined], [new SharedArrayBuffer(4), undefined],
+    ['2["x"]', [Uint8Array.of(1), 7]], ['2["x"]', [null]], ['2["x"]', 'not an array'], [null, undefined]]) {
+    assert.throws(() => fanout.broadcast(packet, ids, 1, out, attachments), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  // An attachments array whose getter throws: the error propagates, nothing is queued.
+  const hostile = ['a'];
+  Object.defineProperty(hostile, 1, { get() { throw new Error('getter'); }, enumerable: true });
+  assert.throws(() => fanout.broadcast('2["x"]', ids, 1, out, hostile), { message: 'getter' });
+  // A getter that broadcasts again while frames are being built.
+  const reentrant = [];
+  Object.defineProperty(reentrant, 0, {
+    get() {
+      assert.strictEqual(fanout.broadcast('2["inner"]', ids, 1, out), 0);
+      return Uint8Array.of(0xab);
+    },
+    enumerable: true,
+  });
+  assert.strictEqual(fanout.broadcast('2["outer"]', ids, 1, out, reentrant), 0);
+  expected.push(message('2["inner"]'), message('2["outer"]'), message(Uint8Array.of(0xab)));
+  // None of the failures left a frame behind: the next broadcast is alone.
+  assert.strictEqual(fanout.broadcast('2["last"]', ids, 1, out), 0);
+  expected.push(message('2["last"]'));
+
+  fanout.flush();
+  const want = Buffer.concat(expected);
+  for (let i = 0; i < 1000 && Buffer.concat(chunks).length < want.length; i++) await turn();
+  assert.ok(Buffer.concat(chunks).equals(want));
   assert.strictEqual(fanout.unregister(id), true);
   client.destroy();
   socket.destroy();
@@ -399,4 +509,46 @@ test('argument checks', { skip }, () => {
   assert.strictEqual(fanout.unregister(123456), false);
   assert.strictEqual(fanout.flushNow(123456), undefined);
   assert.strictEqual(typeof fanout.stats().writes, 'number');
+});
+
+test('SOCKET_IO_NATIVE_FD_RESERVE is parsed strictly', () => {
+  const { parseDescriptorReserve } = require('../lib/env');
+  assert.strictEqual(parseDescriptorReserve(undefined), undefined);
+  assert.strictEqual(parseDescriptorReserve(''), undefined);
+  assert.strictEqual(parseDescriptorReserve('0'), 0);
+  assert.strictEqual(parseDescriptorReserve('256'), 256);
+  assert.deepStrictEqual(parseDescriptorReserve('10%'), { share: 1000 });
+  assert.deepStrictEqual(parseDescriptorReserve('2.5%'), { share: 250 });
+  assert.deepStrictEqual(parseDescriptorReserve('100%'), { share: 10000 });
+  for (const bad of ['-1', ' 64', '64 ', '1e3', '0x40', '64k', '101%', '10.%', '%', '10 %', '3.125%', 'ten']) {
+    assert.strictEqual(parseDescriptorReserve(bad), null, bad);
+  }
+});
+
+test('the descriptor reserve is set from SOCKET_IO_NATIVE_FD_RESERVE, and garbage warns once', { skip }, () => {
+  const { execFileSync } = require('node:child_process');
+  // A fresh process per setting: lib/env.js reads it once, when the package loads.
+  const code = `
+    const { ConnectionRegistry } = require(${JSON.stringify(require.resolve('../lib/connection-registry'))});
+    const { fanout } = require(${JSON.stringify(require.resolve('../lib/binding'))}).addon;
+    const warnings = [];
+    process.on('warning', (w) => warnings.push(w.code));
+    new ConnectionRegistry(fanout);
+    new ConnectionRegistry(fanout);
+    setImmediate(() => console.log(JSON.stringify({ reserve: fanout.descriptorReserve(), warnings })));
+  `;
+  const run = (setting) => JSON.parse(execFileSync(process.execPath, ['-e', code], {
+    env: { ...process.env, SOCKET_IO_NATIVE_FD_RESERVE: setting },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }));
+  const limit = fanout.descriptorReserve().softLimit;
+  const share = (perTenThousand, min) => (limit < 0 ? 0 : Math.min(limit, Math.max(min, Math.ceil(limit * perTenThousand / 10000))));
+  assert.deepStrictEqual(run('100'), { reserve: { softLimit: limit, reserve: limit < 0 ? 0 : Math.min(100, limit) }, warnings: [] });
+  assert.deepStrictEqual(run('5%'), { reserve: { softLimit: limit, reserve: share(500, 0) }, warnings: [] });
+  assert.deepStrictEqual(run(''), { reserve: { softLimit: limit, reserve: share(1000, 64) }, warnings: [] });
+  assert.deepStrictEqual(run('lots'), {
+    reserve: { softLimit: limit, reserve: share(1000, 64) },
+    warnings: ['SOCKET_IO_NATIVE_INVALID_ENV'],
+  });
 });

@@ -266,6 +266,60 @@ describe('Redis cluster: mixed with @socket.io/redis-streams-adapter (ioredis)',
   });
 });
 
+describe('Redis cluster: socket.io-msgpack-parser, ours next to the official adapter', { skip: SKIP }, () => {
+  const msgpackParser = require('socket.io-msgpack-parser');
+  let ctx;
+  before(async () => {
+    ctx = await cluster([
+      { name: 'A', adapter: 'ours', client: 'redis', parser: 'msgpack' },
+      { name: 'B', adapter: 'official', client: 'redis', parser: 'msgpack' },
+    ], { a1: 0, a2: 0, b1: 1, b2: 1 }, { parser: msgpackParser });
+    await ctx.byName.a1.emitWithAck('join', 'room');
+    await ctx.byName.b1.emitWithAck('join', 'room');
+  });
+  after(() => teardown(ctx));
+
+  it('broadcasts, room broadcasts and binary reach the clients of both nodes alike', async () => {
+    for (const node of ctx.nodes) {
+      await node.call('broadcast', { event: `all-${node.name}`, data: [1, { s: 'é€😀' }] });
+      await node.call('broadcast', { event: `room-${node.name}`, rooms: ['room'], data: ['r'] });
+      await node.call('broadcast', { event: `except-${node.name}`, except: ['room'], data: [] });
+    }
+    // Binary from a client, through each node's local delivery and Redis.
+    ctx.byName.a2.emit('to-others', 'bin-a2', { b: Buffer.from([0, 1, 254, 255]) });
+    ctx.byName.b2.emit('to-room-from-socket', 'room', 'bin-b2', Buffer.from('msgpack'));
+    await barrier(ctx.nodes[0], ctx.clients);
+    await barrier(ctx.nodes[1], ctx.clients);
+    await until(() => receivers(ctx.clients, 'bin-a2').length === 3 && receivers(ctx.clients, 'bin-b2').length === 2,
+      'binary broadcasts delivered');
+    for (const name of ['A', 'B']) {
+      assert.deepStrictEqual(receivers(ctx.clients, `all-${name}`), ['a1', 'a2', 'b1', 'b2']);
+      for (const c of ctx.clients) assert.deepStrictEqual(got(c, `all-${name}`), [[1, { s: 'é€😀' }]]);
+      assert.deepStrictEqual(receivers(ctx.clients, `room-${name}`), ['a1', 'b1']);
+      assert.deepStrictEqual(receivers(ctx.clients, `except-${name}`), ['a2', 'b2']);
+    }
+    assert.deepStrictEqual(receivers(ctx.clients, 'bin-a2'), ['a1', 'b1', 'b2']);
+    for (const name of ['a1', 'b1', 'b2']) {
+      assert.deepStrictEqual([...new Uint8Array(got(ctx.byName[name], 'bin-a2')[0][0].b)], [0, 1, 254, 255], name);
+    }
+    assert.deepStrictEqual(receivers(ctx.clients, 'bin-b2'), ['a1', 'b1']);
+    for (const name of ['a1', 'b1']) {
+      assert.strictEqual(Buffer.from(got(ctx.byName[name], 'bin-b2')[0][0]).toString(), 'msgpack', name);
+    }
+    // Nobody was disconnected by a frame it could not read.
+    assert.ok(ctx.clients.every((c) => c.connected));
+  });
+
+  it('writes the msgpack frames through the native fan-out', { skip: !fanoutAvailable() && 'no native fan-out' }, async () => {
+    const before = await ctx.nodes[0].call('adapterStats');
+    await ctx.nodes[1].call('broadcast', { event: 'fanned', data: [Buffer.from('x').toString('hex')] });
+    await until(() => ['a1', 'a2'].every((n) => got(ctx.byName[n], 'fanned').length === 1), 'a1 and a2 got "fanned"');
+    const after = await ctx.nodes[0].call('adapterStats');
+    assert.strictEqual(after.recipients - before.recipients, 2);
+    assert.ok(after.framesQueued - before.framesQueued >= 2);
+  });
+});
+
 describe('Redis cluster: sharded pub/sub (useShardedPubSub), mixed with the official adapter', { skip: SKIP }, () => {
   let ctx;
   before(async () => {

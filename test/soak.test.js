@@ -12,6 +12,11 @@
  * - connect: 10,000 real connect/disconnect cycles over loopback websockets,
  *   in batches of 100, with broadcasts in between, ours and stock in
  *   parallel (about 20 s).
+ * - leave: N websocket clients connect at once (each server-side socket
+ *   with a large socket.data), get broadcasts and leave; every server
+ *   Socket must be collectable and the heap back as stock's, ours and stock
+ *   in parallel; and the same where the sockets leave a namespace while
+ *   their connections stay open.
  * - slow: a websocket client that stops reading while 20,000 broadcasts of
  *   1 KiB go out, ours and stock.
  */
@@ -92,6 +97,54 @@ test('10,000 real connect/disconnect cycles: registry back to baseline, memory a
   assert.ok(grow(ours, 'rss') <= Math.max(grow(stock, 'rss'), 0) + 24 * MiB,
     `RSS growth ${grow(ours, 'rss')} B within stock's ${grow(stock, 'rss')} B + 24 MiB`);
   assert.ok(grow(ours, 'rss') <= 64 * MiB, `RSS growth ${grow(ours, 'rss')} B within 64 MiB`);
+});
+
+for (const [sockets, dataBytes] of [[2000, 0], [300, 200 * 1024]]) {
+  test(`${sockets} sockets with ${dataBytes} B of socket.data connect, get a broadcast and leave: every Socket is collected, heap back as stock`, { timeout: 120000 }, async (t) => {
+    const [ours, stock] = await Promise.all(['ours', 'stock'].map((kind) =>
+      runChild(['leave', kind, String(sockets), String(dataBytes)], 100000)));
+    const growth = (r) => r.after.heap - r.baseline.heap;
+    t.diagnostic(`ours: heap +${growth(ours)} B, ${ours.reachable} of ${sockets} Sockets reachable`);
+    t.diagnostic(`stock: heap +${growth(stock)} B, ${stock.reachable} of ${sockets} Sockets reachable`);
+    for (const r of [ours, stock]) {
+      assert.equal(r.received, r.expected, 'every client got its broadcasts before leaving');
+      assert.equal(r.rooms, 0);
+      assert.equal(r.sids, 0);
+    }
+    // socket.io drops every reference to a Socket when it disconnects: stock's
+    // are all collectable, and nothing of ours (fan-out caches, room slots,
+    // connection entries) may keep one, nor its client, conn or data.
+    assert.equal(stock.reachable, 0, 'stock lets go of every Socket');
+    assert.equal(ours.reachable, 0, 'every Socket is collectable after it left');
+    assert.equal(ours.after.fanoutConnections, 0, 'no connection stays registered with the fan-out');
+    // Keeping every Socket would add about 16 MiB (2,000 sockets) or 60 MiB
+    // (300 with 200 KiB of data each), far beyond the margin; the reachable
+    // count above catches even one.
+    const margin = 2 * MiB;
+    assert.ok(growth(ours) <= growth(stock) + margin,
+      `heap growth ${growth(ours)} B within stock's ${growth(stock)} B + ${margin} B`);
+  });
+}
+
+test('1,000 sockets with 100 KiB of socket.data leave a namespace while their connections stay open: every Socket is collected, heap as stock', { timeout: 120000 }, async (t) => {
+  const [ours, stock] = await Promise.all(['ours', 'stock'].map((kind) =>
+    runChild(['leave-namespace', kind, '1000', String(100 * 1024)], 100000)));
+  const growth = (r) => r.after.heap - r.baseline.heap;
+  t.diagnostic(`ours: heap +${growth(ours)} B, ${ours.reachable} of 1000 Sockets reachable`);
+  t.diagnostic(`stock: heap +${growth(stock)} B, ${stock.reachable} of 1000 Sockets reachable`);
+  for (const r of [ours, stock]) {
+    assert.equal(r.received, r.expected, 'every client got its broadcasts before leaving');
+    assert.equal(r.rooms, 0);
+    assert.equal(r.sids, 0);
+    assert.equal(r.open, 1000, 'the connections stayed open');
+  }
+  assert.equal(stock.reachable, 0, 'stock lets go of every Socket');
+  // The connection stays registered with the native fan-out (it is open);
+  // the Socket that left the namespace must not stay with it.
+  assert.equal(ours.reachable, 0, 'every Socket is collectable after it left');
+  const margin = 2 * MiB;
+  assert.ok(growth(ours) <= growth(stock) + margin,
+    `heap growth ${growth(ours)} B within stock's ${growth(stock)} B + ${margin} B`);
 });
 
 test('a client that stops reading costs what it costs stock, and delays nobody', { timeout: 90000 }, async (t) => {

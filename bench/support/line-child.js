@@ -128,15 +128,34 @@ function hardFileLimit() {
 }
 
 /**
- * Why a process holding `n` client connections cannot run here (descriptor
- * limits), or null. Node raises its own soft limit to the hard limit at
- * startup, so only a hard limit below n + 256 is a problem; prlimit (which
- * needs CAP_SYS_RESOURCE, e.g. root in CI) can raise it.
+ * The descriptor limit to give a server with `n` websocket clients so that
+ * the native fan-out registers every one of them: two descriptors per client
+ * (the connection and the fan-out's duplicate), 256 for the rest of the
+ * process, and the reserve the fan-out keeps free on top (by default 10% of
+ * the limit, at least 64; docs/fanout.md). Below it some clients take
+ * socket.io's standard path, which would mix the two in a measurement.
  *
  * @param {number} n
  */
-function fileLimitProblem(n) {
-  const wanted = n + 256;
+function serverDescriptors(n) {
+  const used = 2 * n + 256;
+  const wanted = Math.max(used + 64, Math.ceil(used / 0.9));
+  // Where the limit cannot be raised that far, what the process needs to
+  // run at all; its fan-out then reports the clients it refused.
+  return fileLimitProblem(n, wanted) === null ? wanted : n + 256;
+}
+
+/**
+ * Why a process holding `n` client connections cannot run here (descriptor
+ * limits), or null. Node raises its own soft limit to the hard limit at
+ * startup, so only a hard limit below `wanted` (by default n + 256) is a
+ * problem; prlimit (which needs CAP_SYS_RESOURCE, e.g. root in CI) can
+ * raise it.
+ *
+ * @param {number} n
+ * @param {number} [wanted]
+ */
+function fileLimitProblem(n, wanted = n + 256) {
   const hard = hardFileLimit();
   if (hard >= wanted) return null;
   try {
@@ -148,4 +167,4 @@ function fileLimitProblem(n) {
   }
 }
 
-module.exports = { LineChild, killAll, killChildrenOnExit, hardFileLimit, fileLimitProblem };
+module.exports = { LineChild, killAll, killChildrenOnExit, hardFileLimit, fileLimitProblem, serverDescriptors };

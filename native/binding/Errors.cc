@@ -25,6 +25,9 @@ const char* statusMessage(Status status) {
     case Status::OutOfMemory: return "out of memory";
     case Status::DescriptorLimit:
       return "no descriptor left to duplicate the connection's socket (EMFILE): raise the open-files limit";
+    case Status::DescriptorReserve:
+      return "registering the connection would take descriptors kept free for the application "
+             "(SOCKET_IO_NATIVE_FD_RESERVE): raise the open-files limit";
   }
   return "unknown error";
 }
@@ -45,6 +48,13 @@ const char* codeOf(Status status) {
       return "ERR_SOCKET_IO_PARSE";
     case Status::IdOutOfRange:
       return "ERR_OUT_OF_RANGE";
+    // The connection registry keeps these connections on the standard path
+    // and may try them again later: unlike a bad socket, they are about the
+    // whole process running short of descriptors.
+    case Status::DescriptorLimit:
+      return "ERR_SOCKET_IO_NATIVE_FD_LIMIT";
+    case Status::DescriptorReserve:
+      return "ERR_SOCKET_IO_NATIVE_FD_RESERVE";
     default:
       return "ERR_SOCKET_IO_NATIVE";
   }

@@ -13,7 +13,9 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <cstring>
 #include <new>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -129,6 +131,38 @@ class FanoutInstance {
   }
 
   FanOut& fanout() { return fanout_; }
+
+  // Publishes how many connections have frames corked (FanOut::corked) to
+  // the word JS reads through corkedView(). Every call that can change it
+  // ends with this, so JS always reads the current value: its hooks on a
+  // connection's writes, end and destroy look at it before each call and
+  // only cross into native code when something is corked.
+  void syncCorked() {
+    const std::size_t corked = fanout_.corked();
+    corkedWord_ = corked > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(corked);
+  }
+
+  // A Uint32Array whose element 0 is that word (created once: two external
+  // ArrayBuffers over the same memory are not allowed), or undefined when
+  // the runtime refuses external buffers (JS then asks every time).
+  Napi::Value corkedView() {
+    Napi::Env env = this->env();
+    if (!corkedView_.IsEmpty()) return corkedView_.Value();
+    napi_value buffer;
+    if (napi_create_external_arraybuffer(env_, &corkedWord_, sizeof corkedWord_, nullptr, nullptr,
+                                         &buffer) != napi_ok) {
+      // A pending exception would be thrown on return: this is not an error.
+      napi_value ignored;
+      bool pending = false;
+      if (napi_is_exception_pending(env_, &pending) == napi_ok && pending) {
+        napi_get_and_clear_last_exception(env_, &ignored);
+      }
+      return env.Undefined();
+    }
+    Napi::Uint32Array view = Napi::Uint32Array::New(env, 1, Napi::ArrayBuffer(env, buffer), 0);
+    corkedView_ = Napi::Persistent(view);
+    return view;
+  }
   std::vector<FrameRef>& frames() { return frames_; }
   Napi::FunctionReference& onRemainder() { return onRemainder_; }
 
@@ -152,6 +186,7 @@ class FanoutInstance {
     if (!fanout_.hasPending()) return 0;
     remainders_.clear();
     fanout_.flush(remainders_, fromLoop ? budget_ : 0);
+    syncCorked();
     const std::size_t count = remainders_.size();
     if (count != 0) deliver(fromLoop);
     armFlush();
@@ -159,6 +194,16 @@ class FanoutInstance {
   }
 
   void setBudget(std::size_t connections) { budget_ = connections; }
+
+  // Whether JS can run in this environment. Calls that may run JS (a
+  // property lookup) fail once Node stopped it (a terminated worker); the
+  // lookup itself runs no JS on the global object.
+  bool canRunJs() {
+    napi_value global;
+    bool has = false;
+    if (napi_get_global(env_, &global) != napi_ok) return false;
+    return napi_has_named_property(env_, global, "undefined", &has) == napi_ok;
+  }
   std::size_t budget() const { return budget_; }
 
  private:
@@ -171,6 +216,14 @@ class FanoutInstance {
     // Node keeps the main context entered while the loop runs, so a handle
     // scope is all that is needed to create the arguments here.
     Napi::HandleScope scope(self->env());
+    if (!self->canRunJs()) {
+      // The environment is being torn down (a worker terminated: Node runs
+      // the loop once more to close its handles). Remainders could not reach
+      // JS, and the current turn never ended: the cleanup hook writes what
+      // stock would have written.
+      uv_idle_stop(&self->idle_);
+      return;
+    }
     self->flushAll(true);
   }
 
@@ -210,6 +263,19 @@ class FanoutInstance {
   static void onCleanup(napi_async_cleanup_hook_handle handle, void* data) {
     auto* self = static_cast<FanoutInstance*>(data);
     self->cleanupHandle_ = handle;
+    // The environment is going away (a worker terminated, or the end of the
+    // process after its "exit" event). Frames still corked were broadcast
+    // before that, when stock would have written them at once: write what
+    // the kernel takes now. JS cannot run any more, so what it refuses is
+    // lost, as stock's unfinished writes are when a stream is torn down.
+    // Frames of the current turn after its first one would still have been
+    // in engine.io's write buffer with stock, which is never written now.
+    self->fanout_.truncateTurns();
+    self->remainders_.clear();
+    self->fanout_.flush(self->remainders_, 0);
+    self->remainders_.clear();
+    self->syncCorked();
+    self->corkedView_.Reset();
     if (self->asyncContext_ != nullptr) napi_async_destroy(self->env_, self->asyncContext_);
     self->asyncContext_ = nullptr;
     self->onRemainder_.Reset();
@@ -234,6 +300,8 @@ class FanoutInstance {
   napi_async_context asyncContext_ = nullptr;
   napi_async_cleanup_hook_handle cleanupHandle_ = nullptr;
   Napi::FunctionReference onRemainder_;
+  Napi::Reference<Napi::Uint32Array> corkedView_;
+  std::uint32_t corkedWord_ = 0;
   std::vector<FanOut::Remainder> remainders_;
   std::vector<FrameRef> frames_;
 };
@@ -267,15 +335,19 @@ Napi::Value Register(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, id);
 }
 
-// unregister(id) -> whether it was registered. Closes the duplicate and drops
-// whatever was corked for the connection.
+// unregister(id) -> whether it was registered. Writes what is still corked for
+// the connection (as much as the kernel takes now: call flushNow(id) first to
+// get the rest as a remainder), then closes the duplicate.
 Napi::Value Unregister(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!isId(info[0])) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
-  return Napi::Boolean::New(env, instanceOf(info)->fanout().remove(idOf(info[0])) == Status::Ok);
+  FanoutInstance* self = instanceOf(info);
+  const bool removed = self->fanout().remove(idOf(info[0])) == Status::Ok;
+  self->syncCorked();
+  return Napi::Boolean::New(env, removed);
 }
 
 // setBusy(id, busy) -> Buffer[] | undefined. Going busy writes the corked
@@ -287,9 +359,11 @@ Napi::Value SetBusy(const Napi::CallbackInfo& info) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
+  FanoutInstance* self = instanceOf(info);
   FanOut::Remainder remainder;
   bool has = false;
-  instanceOf(info)->fanout().setBusy(idOf(info[0]), info[1].ToBoolean().Value(), remainder, has);
+  self->fanout().setBusy(idOf(info[0]), info[1].ToBoolean().Value(), remainder, has);
+  self->syncCorked();
   return remainderOrUndefined(env, has, remainder);
 }
 
@@ -302,8 +376,10 @@ Napi::Value FlushNow(const Napi::CallbackInfo& info) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
+  FanoutInstance* self = instanceOf(info);
   FanOut::Remainder remainder;
-  const bool has = instanceOf(info)->fanout().flushOne(idOf(info[0]), remainder);
+  const bool has = self->fanout().flushOne(idOf(info[0]), remainder);
+  self->syncCorked();
   return remainderOrUndefined(env, has, remainder);
 }
 
@@ -317,44 +393,112 @@ Napi::Value HandBack(const Napi::CallbackInfo& info) {
     throwTypeError(env, "id must be a number");
     return env.Undefined();
   }
+  FanoutInstance* self = instanceOf(info);
   FanOut::Remainder remainder;
-  const bool has = instanceOf(info)->fanout().handBack(idOf(info[0]), remainder);
+  const bool has = self->fanout().handBack(idOf(info[0]), remainder);
+  self->syncCorked();
   return remainderOrUndefined(env, has, remainder);
 }
 
-bool addBinaryFrame(std::vector<FrameRef>& frames, const Napi::Value& value) {
-  if (!value.IsTypedArray()) return false;
-  Napi::TypedArray view = value.As<Napi::TypedArray>();
-  if (view.TypedArrayType() != napi_uint8_array) return false;
-  Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
-  FrameRef frame = WebSocketFrame::build(WebSocketFrame::Opcode::Binary, {},
-                                         {bytes.Data(), bytes.ByteLength()});
-  if (!frame) return false;
-  frames.push_back(std::move(frame));
-  return true;
+// What a broadcast's message turned out to be (see messageBytes).
+enum class Message { Text, Binary, Unframeable, Invalid };
+
+// The byte size of one element of a typed array, or 0 for a kind this
+// build does not know (a newer Node may add some).
+std::size_t elementSize(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
+      return 8;
+    default:
+      return 0;
+  }
 }
 
-// Builds the engine.io message frame: "4" followed by the encoded socket.io
-// packet, as one text frame. A string is copied straight into the frame.
-Status addTextFrame(Napi::Env env, std::vector<FrameRef>& frames, const Napi::Value& value) {
-  if (value.IsString()) {
-    std::size_t length = 0;
-    napi_get_value_string_utf8(env, value, nullptr, 0, &length);
-    // One byte of slack for the terminator napi writes and we do not keep.
-    FrameRef frame = WebSocketFrame::allocate(WebSocketFrame::Opcode::Text, length + 1, 1);
+// Classifies one engine.io message the way engine.io-parser's encodePacket
+// does (a string, or an ArrayBuffer / ArrayBufferView sent as binary) and,
+// for binary, finds the bytes that go on the wire: a view's own bytes
+// (byteOffset and byteLength into its buffer, whether a Buffer, any typed
+// array, a DataView, or a view of a SharedArrayBuffer), an ArrayBuffer whole.
+//
+// Unframeable: binary whose bytes cannot be read here, a view of a detached
+// ArrayBuffer (ws throws a TypeError when it sends one) or a typed array of a
+// kind this build does not know; the standard path then writes it, with
+// whatever outcome stock has. Invalid: neither a string nor binary.
+Message messageBytes(napi_env env, napi_value value, std::span<const std::uint8_t>& bytes) {
+  napi_valuetype type = napi_undefined;
+  if (napi_typeof(env, value, &type) != napi_ok) return Message::Invalid;
+  if (type == napi_string) return Message::Text;
+  if (type != napi_object) return Message::Invalid;
+  void* data = nullptr;
+  std::size_t length = 0;
+  napi_value buffer = nullptr;
+  bool is = false;
+  if (napi_is_typedarray(env, value, &is) == napi_ok && is) {
+    napi_typedarray_type kind;
+    std::size_t elements = 0;
+    std::size_t offset = 0;
+    if (napi_get_typedarray_info(env, value, &kind, &elements, &data, &buffer, &offset) != napi_ok) {
+      return Message::Unframeable;
+    }
+    const std::size_t size = elementSize(kind);
+    if (size == 0) return Message::Unframeable;
+    length = elements * size;
+  } else if (napi_is_dataview(env, value, &is) == napi_ok && is) {
+    std::size_t offset = 0;
+    if (napi_get_dataview_info(env, value, &length, &data, &buffer, &offset) != napi_ok) {
+      return Message::Unframeable;
+    }
+  } else if (napi_is_arraybuffer(env, value, &is) == napi_ok && is) {
+    buffer = value;
+    if (napi_get_arraybuffer_info(env, value, &data, &length) != napi_ok) return Message::Unframeable;
+  } else {
+    return Message::Invalid;
+  }
+  // A view's buffer may be a SharedArrayBuffer, which is never detached.
+  bool detached = false;
+  if (napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok || detached) {
+    return Message::Unframeable;
+  }
+  if (length != 0 && data == nullptr) return Message::Unframeable;
+  bytes = {static_cast<const std::uint8_t*>(data), length};
+  return Message::Binary;
+}
+
+// Appends the websocket frame engine.io's websocket transport sends for one
+// message: a string as a text frame of "4" (the engine.io "message" type)
+// followed by the string; binary as a binary frame of exactly its bytes, no
+// type prefix (the client supports binary: base64 clients are never
+// registered with the fan-out).
+Status addFrame(Napi::Env env, std::vector<FrameRef>& frames, napi_value value, Message kind,
+                std::span<const std::uint8_t> bytes) {
+  if (kind == Message::Binary) {
+    FrameRef frame = WebSocketFrame::build(WebSocketFrame::Opcode::Binary, {}, bytes);
     if (!frame) return Status::OutOfMemory;
-    std::uint8_t* payload = frame.get()->data() + WebSocketFrame::headerSize(length + 1);
-    payload[0] = '4';
-    std::size_t copied = 0;
-    napi_get_value_string_utf8(env, value, reinterpret_cast<char*>(payload + 1), length + 1, &copied);
     frames.push_back(std::move(frame));
     return Status::Ok;
   }
-  Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
-  const std::uint8_t prefix[] = {'4'};
-  FrameRef frame =
-      WebSocketFrame::build(WebSocketFrame::Opcode::Text, prefix, {bytes.Data(), bytes.ByteLength()});
+  std::size_t length = 0;
+  napi_get_value_string_utf8(env, value, nullptr, 0, &length);
+  // One byte of slack for the terminator napi writes and we do not keep.
+  FrameRef frame = WebSocketFrame::allocate(WebSocketFrame::Opcode::Text, length + 1, 1);
   if (!frame) return Status::OutOfMemory;
+  std::uint8_t* payload = frame.get()->data() + WebSocketFrame::headerSize(length + 1);
+  payload[0] = '4';
+  std::size_t copied = 0;
+  napi_get_value_string_utf8(env, value, reinterpret_cast<char*>(payload + 1), length + 1, &copied);
   frames.push_back(std::move(frame));
   return Status::Ok;
 }
@@ -363,24 +507,59 @@ bool isUint32Array(const Napi::Value& value) {
   return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array;
 }
 
-bool isBytes(const Napi::Value& value) {
-  return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
+// Builds the frames of one broadcast into `frames`: `first`, then each
+// element of `rest` (undefined or null: none). Returns false with a pending
+// TypeError or status error when an element is neither a string nor binary
+// or memory ran out; sets `unframeable` when an element is binary this
+// binding cannot read (see messageBytes).
+bool buildFrames(Napi::Env env, std::vector<FrameRef>& frames, const Napi::Value& first,
+                 const Napi::Value& rest, bool& unframeable) {
+  auto add = [&](napi_value value) {
+    std::span<const std::uint8_t> bytes;
+    const Message kind = messageBytes(env, value, bytes);
+    if (kind == Message::Invalid) {
+      throwTypeError(env, "packets must be strings, ArrayBuffers or ArrayBufferViews");
+      return false;
+    }
+    if (kind == Message::Unframeable) {
+      unframeable = true;
+      return true;
+    }
+    const Status status = addFrame(env, frames, value, kind, bytes);
+    if (status != Status::Ok) {
+      toJsError(env, status).ThrowAsJavaScriptException();
+      return false;
+    }
+    return true;
+  };
+  if (!add(first)) return false;
+  if (rest.IsUndefined() || rest.IsNull()) return true;
+  if (!rest.IsArray()) {
+    throwTypeError(env, "attachments must be an array");
+    return false;
+  }
+  Napi::Array attachments = rest.As<Napi::Array>();
+  const std::uint32_t count = attachments.Length();
+  for (std::uint32_t i = 0; i < count && !unframeable; ++i) {
+    Napi::Value item = attachments.Get(i);
+    if (item.IsEmpty() || !add(item)) return false;  // empty: a getter threw
+  }
+  return true;
 }
 
 // broadcast(packet, ids, n, out[, attachments[, volatile]]) -> count.
-// packet: the encoded socket.io packet (string, or its UTF-8 bytes); the frame
-// carries "4" + packet. attachments: Buffers sent as binary frames right
-// after it. ids[0..n): recipients. out receives, in order, the ids that need
-// the standard path (busy or not registered); the return value is how many.
-// volatile: drop it for recipients that had frames corked in this tick (see
-// FanOut::enqueue and nextTick()).
+// packet and attachments: the engine.io messages of the broadcast, in order,
+// each a string (sent as a text frame "4" + string) or an ArrayBuffer /
+// ArrayBufferView (sent as a binary frame of its bytes), exactly as
+// engine.io's websocket transport sends them. ids[0..n): recipients. out
+// receives, in order, the ids that need the standard path (busy or not
+// registered); the return value is how many. When a message is binary that
+// cannot be read here (see messageBytes) nothing is queued and every id is
+// handed back. volatile: drop it for recipients that got frames in this JS
+// turn (see FanOut::enqueue and nextTurn()).
 Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   FanoutInstance* self = instanceOf(info);
-  if (!info[0].IsString() && !isBytes(info[0])) {
-    throwTypeError(env, "packet must be a string or a Buffer");
-    return env.Undefined();
-  }
   if (!isUint32Array(info[1]) || !info[2].IsNumber() || !isUint32Array(info[3])) {
     throwTypeError(env, "ids and out must be Uint32Arrays and n a number");
     return env.Undefined();
@@ -396,32 +575,30 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
     throwTypeError(env, "onRemainder(callback) must be set before broadcast");
     return env.Undefined();
   }
-  std::vector<FrameRef>& frames = self->frames();
+  // Taken out of the instance while in use: reading an attachments array
+  // can run a getter, which could broadcast again (it then starts from an
+  // empty vector instead of clearing this one).
+  std::vector<FrameRef> frames = std::move(self->frames());
   frames.clear();
-  const Status status = addTextFrame(env, frames, info[0]);
-  if (status != Status::Ok) {
-    toJsError(env, status).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
-    if (!info[4].IsArray()) {
-      throwTypeError(env, "attachments must be an array of Buffers");
-      return env.Undefined();
-    }
-    Napi::Array attachments = info[4].As<Napi::Array>();
-    for (std::uint32_t i = 0; i < attachments.Length(); ++i) {
-      if (!addBinaryFrame(frames, attachments.Get(i))) {
-        frames.clear();
-        throwTypeError(env, "attachments must be an array of Buffers");
-        return env.Undefined();
-      }
-    }
+  bool unframeable = false;
+  const bool built = buildFrames(env, frames, info[0], info[4], unframeable);
+  if (!built || unframeable) {
+    // No frame of a broadcast that is not sent whole stays behind.
+    frames.clear();
+    self->frames() = std::move(frames);
+    if (!built) return env.Undefined();
+    // Every recipient the standard way, which sends the unframeable message
+    // (or fails on it) as stock does. ids and out may share memory.
+    std::memmove(out.Data(), ids.Data(), n * sizeof(std::uint32_t));
+    return Napi::Number::New(env, static_cast<double>(n));
   }
   const bool isVolatile = info.Length() > 5 && info[5].ToBoolean().Value();
   const std::size_t handed = self->fanout().enqueue(frames, {ids.Data(), n}, out.Data(), isVolatile);
+  self->syncCorked();
   // Queues hold their own references; drop ours so the last recipient's
   // flush frees the buffer.
   frames.clear();
+  self->frames() = std::move(frames);
   self->armFlush();
   return Napi::Number::New(env, static_cast<double>(handed));
 }
@@ -464,13 +641,33 @@ Napi::Value OnRemainder(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// nextTick(): the nextTick queue ran since the last broadcasts (JS calls it
-// from a process.nextTick callback queued by the first broadcast of a tick),
-// so a volatile broadcast is no longer dropped for their recipients.
-Napi::Value NextTick(const Napi::CallbackInfo& info) {
-  instanceOf(info)->fanout().nextTick();
+// nextTurn(): a new JS turn starts (called from the nextTick queue after a
+// turn that corked frames; see FanOut::nextTurn).
+Napi::Value NextTurn(const Napi::CallbackInfo& info) {
+  instanceOf(info)->fanout().nextTurn();
   return info.Env().Undefined();
 }
+
+// truncateTurn(id) -> number: the connection ends in this turn without
+// engine.io writing its buffer first; drops the frames of this turn stock
+// would still have held there (see FanOut::truncateTurn).
+Napi::Value TruncateTurn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!isId(info[0])) {
+    throwTypeError(env, "id must be a number");
+    return env.Undefined();
+  }
+  FanoutInstance* self = instanceOf(info);
+  const std::size_t dropped = self->fanout().truncateTurn(idOf(info[0]));
+  self->syncCorked();
+  return Napi::Number::New(env, static_cast<double>(dropped));
+}
+
+// corkedView() -> Uint32Array | undefined. Element 0 is how many connections
+// have frames corked right now, kept current by every call of this object and
+// by the per-iteration flush; undefined when the runtime has no external
+// buffers (then nothing tells JS that no frame is corked).
+Napi::Value CorkedView(const Napi::CallbackInfo& info) { return instanceOf(info)->corkedView(); }
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -497,6 +694,38 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   set("bytesHanded", s.bytesHanded);
   set("droppedVolatile", s.droppedVolatile);
   set("deferredFlushes", s.deferredFlushes);
+  set("droppedOnRemove", s.droppedOnRemove);
+  set("droppedAtEnd", s.droppedAtEnd);
+  return out;
+}
+
+// descriptorReserve([count | { share }]) -> { softLimit, reserve }. Sets (when
+// given) how many descriptors registrations keep free for the application: a
+// count, or a share of the soft limit in hundredths of a percent; null
+// restores the default (10%, at least 64). Returns the soft limit read just
+// now (-1: unlimited) and the reserve under it.
+Napi::Value DescriptorReserveOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  DescriptorReserve& reserve = instanceOf(info)->fanout().reserve();
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (info[0].IsNull()) {
+      reserve.useDefault();
+    } else if (info[0].IsNumber() && info[0].As<Napi::Number>().DoubleValue() >= 0) {
+      reserve.useCount(static_cast<std::uint64_t>(info[0].As<Napi::Number>().DoubleValue()));
+    } else if (info[0].IsObject() && info[0].As<Napi::Object>().Get("share").IsNumber() &&
+               info[0].As<Napi::Object>().Get("share").As<Napi::Number>().DoubleValue() >= 0) {
+      reserve.useShare(info[0].As<Napi::Object>().Get("share").As<Napi::Number>().Uint32Value());
+    } else {
+      throwTypeError(env, "descriptorReserve(reserve): a count >= 0, { share } or null");
+      return env.Undefined();
+    }
+  } else {
+    reserve.refresh();
+  }
+  Napi::Object out = Napi::Object::New(env);
+  const std::uint64_t limit = reserve.softLimit();
+  out.Set("softLimit", Napi::Number::New(env, limit == UINT64_MAX ? -1.0 : static_cast<double>(limit)));
+  out.Set("reserve", Napi::Number::New(env, static_cast<double>(reserve.reserve())));
   return out;
 }
 
@@ -518,8 +747,11 @@ void InitFanout(Napi::Env env, Napi::Object exports) {
   add("flush", Flush);
   add("onRemainder", OnRemainder);
   add("flushBudget", FlushBudget);
-  add("nextTick", NextTick);
+  add("corkedView", CorkedView);
+  add("nextTurn", NextTurn);
+  add("truncateTurn", TruncateTurn);
   add("stats", Stats);
+  add("descriptorReserve", DescriptorReserveOf);
 }
 
 }  // namespace

@@ -29,10 +29,11 @@ struct Connection {
   bool busy = false;
   // Whether the connection is on the fan-out's list of connections to flush.
   bool dirty = false;
-  // The tick (FanOut::nextTick) in which a frame was last corked for it: a
-  // volatile broadcast in that same tick is dropped, as socket.io drops it
-  // while its own write of that tick has not called back.
-  std::uint64_t corkedTick = 0;
+  // The JS turn (FanOut::nextTurn) in which frames were last queued for it,
+  // and the index in `queue` from which that turn's frames are ones stock
+  // would still hold in engine.io's write buffer (see FanOut::truncateTurn).
+  std::uint64_t turn = 0;
+  std::size_t turnKeep = 0;
   // Frames corked for this connection since the last flush, in order.
   std::vector<FrameRef> queue;
 };

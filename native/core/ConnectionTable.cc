@@ -47,13 +47,19 @@ Status ConnectionTable::add(int fd, std::uint32_t& id) noexcept {
     free_.push_front(slot);
     return error == EMFILE || error == ENFILE ? Status::DescriptorLimit : Status::BadDescriptor;
   }
+  if (!reserve_.admits(copy)) {
+    ::close(copy);
+    free_.push_front(slot);
+    return Status::DescriptorReserve;
+  }
 
   Connection& connection = slots_[slot];
   connection.fd = copy;
   connection.id = makeId(slot, connection.generation);
   connection.busy = false;
   connection.dirty = false;
-  connection.corkedTick = 0;
+  connection.turn = 0;
+  connection.turnKeep = 0;
   connection.queue.clear();
   ++live_;
   id = connection.id;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "Connection.h"
+#include "DescriptorReserve.h"
 #include "Status.h"
 
 namespace sio {
@@ -31,10 +32,13 @@ class ConnectionTable {
 
   // Duplicates `fd` (which must be a socket) and registers it. The duplicate
   // is close-on-exec so child processes never inherit a client connection.
+  // DescriptorReserve when the duplicate would eat into the descriptors kept
+  // free for the application (see DescriptorReserve), DescriptorLimit when
+  // there was none to duplicate at all.
   Status add(int fd, std::uint32_t& id) noexcept;
 
-  // Closes the duplicate and drops the connection's queue. Queued frames that
-  // were not flushed are discarded: the connection is going away.
+  // Closes the duplicate and empties the connection's queue. The table does
+  // no I/O: FanOut::remove writes what is queued before it calls this.
   Status remove(std::uint32_t id) noexcept;
 
   // The connection registered under `id`, or nullptr for a free slot or an id
@@ -43,7 +47,10 @@ class ConnectionTable {
 
   std::size_t size() const noexcept { return live_; }
 
+  DescriptorReserve& reserve() noexcept { return reserve_; }
+
  private:
+  DescriptorReserve reserve_;
   std::vector<Connection> slots_;
   std::deque<std::uint32_t> free_;
   std::size_t live_ = 0;

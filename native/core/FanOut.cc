@@ -42,26 +42,31 @@ std::size_t FanOut::enqueue(std::span<const FrameRef> frames, std::span<const st
       out[handed++] = id;
       continue;
     }
-    if (isVolatile && connection->corkedTick == tick_) {
+    if (isVolatile && connection->turn == turn_) {
       ++stats_.droppedVolatile;
       continue;
     }
-    connection->corkedTick = tick_;
     // The queue has no cap: what one turn broadcasts is what the standard
     // path would have buffered in JS for this connection anyway, and an early
     // flush here could hand a remainder to JS after this recipient's frame had
     // already been reported for the standard path, reordering the stream.
+    if (connection->turn != turn_) {
+      // Its first frames of this turn: stock writes the first one at once.
+      connection->turn = turn_;
+      connection->turnKeep = connection->queue.size() + 1;
+    }
     for (const FrameRef& frame : frames) connection->queue.push_back(frame);
     stats_.framesQueued += frames.size();
     if (!connection->dirty) {
       connection->dirty = true;
+      ++corked_;
       dirty_.push_back(id);
     }
   }
   return handed;
 }
 
-bool FanOut::writeQueue(Connection& connection, Remainder& remainder) noexcept {
+bool FanOut::writeQueue(Connection& connection, Remainder& remainder, bool toCaller) noexcept {
   std::vector<FrameRef>& queue = connection.queue;
   std::size_t next = 0;    // first frame not fully written
   std::size_t offset = 0;  // bytes of queue[next] already written
@@ -113,18 +118,42 @@ bool FanOut::writeQueue(Connection& connection, Remainder& remainder) noexcept {
     remainder.offset = offset;
     remainder.frames.assign(std::make_move_iterator(queue.begin() + static_cast<std::ptrdiff_t>(next)),
                             std::make_move_iterator(queue.end()));
-    if (failed) {
-      ++stats_.handedError;
+    if (!toCaller) {
+      stats_.droppedOnRemove += remainder.frames.size();
     } else {
-      ++stats_.handedPartial;
+      if (failed) {
+        ++stats_.handedError;
+      } else {
+        ++stats_.handedPartial;
+      }
+      stats_.framesHanded += remainder.frames.size();
+      stats_.bytesHanded += remainder.bytes();
     }
-    stats_.framesHanded += remainder.frames.size();
-    stats_.bytesHanded += remainder.bytes();
     connection.busy = true;
   }
-  queue.clear();
-  connection.dirty = false;
+  uncork(connection);
   return left;
+}
+
+void FanOut::uncork(Connection& connection) noexcept {
+  connection.queue.clear();
+  // Whatever it gets later in this turn comes after frames that left.
+  connection.turnKeep = 0;
+  if (connection.dirty) {
+    connection.dirty = false;
+    --corked_;
+  }
+}
+
+Status FanOut::remove(std::uint32_t id) noexcept {
+  Connection* connection = table_.find(id);
+  if (connection == nullptr) return Status::UnknownConnection;
+  if (connection->dirty) {
+    Remainder dropped;
+    writeQueue(*connection, dropped, false);
+  }
+  // The id may stay on the dirty list; flush() skips it once it stops resolving.
+  return table_.remove(id);
 }
 
 void FanOut::flush(std::vector<Remainder>& remainders, std::size_t maxConnections) noexcept {
@@ -183,20 +212,34 @@ bool FanOut::handBack(std::uint32_t id, Remainder& remainder) noexcept {
   remainder.id = id;
   remainder.offset = 0;
   remainder.frames = std::move(connection->queue);
-  connection->queue.clear();
-  connection->dirty = false;
+  uncork(*connection);
   ++stats_.handedBack;
   stats_.framesHanded += remainder.frames.size();
   stats_.bytesHanded += remainder.bytes();
   return true;
 }
 
+std::size_t FanOut::truncateTurn(std::uint32_t id) noexcept {
+  Connection* connection = table_.find(id);
+  if (connection == nullptr || !connection->dirty || connection->turn != turn_) return 0;
+  std::vector<FrameRef>& queue = connection->queue;
+  if (connection->turnKeep >= queue.size()) return 0;
+  const std::size_t dropped = queue.size() - connection->turnKeep;
+  queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(connection->turnKeep), queue.end());
+  stats_.droppedAtEnd += dropped;
+  if (queue.empty()) uncork(*connection);
+  return dropped;
+}
+
+void FanOut::truncateTurns() noexcept {
+  for (const std::uint32_t id : dirty_) truncateTurn(id);
+}
+
 void FanOut::discardPending() noexcept {
   for (const std::uint32_t id : dirty_) {
     Connection* connection = table_.find(id);
     if (connection == nullptr) continue;
-    connection->queue.clear();
-    connection->dirty = false;
+    uncork(*connection);
   }
   dirty_.clear();
 }

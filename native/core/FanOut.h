@@ -49,6 +49,8 @@ class FanOut {
     std::uint64_t bytesHanded = 0;      // bytes in remainders
     std::uint64_t droppedVolatile = 0;  // volatile deliveries dropped: frames corked this tick
     std::uint64_t deferredFlushes = 0;  // flushes that left connections for the next one (budget)
+    std::uint64_t droppedOnRemove = 0;  // frame deliveries not (fully) taken by the kernel at remove()
+    std::uint64_t droppedAtEnd = 0;     // frame deliveries stock would have held back at an end (truncateTurn)
   };
 
   // The bytes of one connection that the kernel did not take: frames[0] from
@@ -67,8 +69,18 @@ class FanOut {
   static constexpr std::size_t kMaxIov = 1024;
 
   Status add(int fd, std::uint32_t& id) noexcept { return table_.add(fd, id); }
-  Status remove(std::uint32_t id) noexcept { return table_.remove(id); }
+
+  // Unregisters a connection: writes its corked frames first (as much as the
+  // kernel takes now), then closes the duplicate. Corked frames were sent
+  // before whatever ends the connection, so they must not be dropped for it;
+  // callers that can still write through the connection's own stream call
+  // flushOne() first and write the remainder themselves. What the kernel
+  // refuses here is what stock would have lost in its stream's buffer when
+  // the connection went away; it is counted in droppedOnRemove.
+  Status remove(std::uint32_t id) noexcept;
   std::size_t size() const noexcept { return table_.size(); }
+  // The descriptors add() keeps free for the application.
+  DescriptorReserve& reserve() noexcept { return table_.reserve(); }
 
   // Queues `frames` (one broadcast: the message frame, then its binary
   // attachments) for every idle recipient in `ids`. Writes the ids that must
@@ -76,13 +88,11 @@ class FanOut {
   // order and returns how many there are.
   //
   // A volatile broadcast is dropped (neither queued nor handed) for a
-  // recipient that already had frames corked in the current tick (see
-  // nextTick()): socket.io writes each packet at once, and its websocket
-  // transport is not writable again until ws calls back, which Node does
-  // from the nextTick queue after a write the kernel took whole, so it drops
-  // a volatile packet that follows another one to the same client before
-  // that queue ran. Busy recipients are handed as usual; JS applies
-  // socket.io's check.
+  // recipient that already got frames in this JS turn (see nextTurn):
+  // socket.io writes each packet at once, and its websocket transport is not
+  // writable again until ws calls back from the nextTick queue, so it drops a
+  // volatile packet that follows another one to the same client in a turn.
+  // Busy recipients are handed as usual; JS applies socket.io's check.
   std::size_t enqueue(std::span<const FrameRef> frames, std::span<const std::uint32_t> ids,
                       std::uint32_t* out, bool isVolatile = false) noexcept;
 
@@ -112,25 +122,50 @@ class FanOut {
   // there were frames.
   bool handBack(std::uint32_t id, Remainder& remainder) noexcept;
 
-  // Starts a new tick: the caller's nextTick queue ran since the broadcasts
-  // before it, so socket.io's transports they wrote to are writable again,
-  // and a volatile broadcast is queued for every idle recipient.
-  void nextTick() noexcept { ++tick_; }
+  // Starts a new JS turn. A turn is what runs between two runs of Node's
+  // nextTick queue; the binding's caller advances it there. Stock socket.io
+  // writes the first packet of a turn to a connection at once and makes the
+  // transport unwritable until ws calls back, which is in the nextTick queue:
+  // every later packet of the turn waits in engine.io's write buffer until
+  // then.
+  void nextTurn() noexcept { ++turn_; }
+
+  // The connection is ending in this turn without engine.io flushing its
+  // write buffer first (a discarding close, a transport closed on error or
+  // timeout, the stream ended or destroyed, the process exiting): drops the
+  // frames queued in this turn after its first one, which stock would still
+  // have held in that buffer and so never sent. Frames of earlier turns stay
+  // (stock wrote them at the end of their turn). Returns how many frame
+  // deliveries were dropped (counted in droppedAtEnd).
+  std::size_t truncateTurn(std::uint32_t id) noexcept;
+
+  // truncateTurn() for every connection with frames corked.
+  void truncateTurns() noexcept;
 
   // Drops every corked frame without writing it (benchmarks, teardown).
   void discardPending() noexcept;
 
+  // Whether the per-iteration flush has work: the dirty list is not empty
+  // (it may name connections that flushOne() or remove() already settled).
   bool hasPending() const noexcept { return !dirty_.empty(); }
+  // How many connections have frames corked right now (exact). Zero means a
+  // write of the JS stack cannot overtake anything of ours.
+  std::size_t corked() const noexcept { return corked_; }
   const Stats& stats() const noexcept { return stats_; }
 
  private:
-  bool writeQueue(Connection& connection, Remainder& remainder) noexcept;
+  // Writes the queue; what the kernel does not take goes to `remainder` and
+  // the connection turns busy. `toCaller`: the remainder is handed on (it
+  // counts as handed), or dropped because the connection is being removed.
+  bool writeQueue(Connection& connection, Remainder& remainder, bool toCaller = true) noexcept;
+  // Takes a connection off the corked count and empties its queue.
+  void uncork(Connection& connection) noexcept;
 
   ConnectionTable table_;
   std::vector<std::uint32_t> dirty_;
-  // Starts at 1, so a connection that was never corked for (corkedTick 0)
-  // never counts as corked in the current tick.
-  std::uint64_t tick_ = 1;
+  std::size_t corked_ = 0;
+  // Starts at 1: a connection's turn 0 means "no frames queued yet".
+  std::uint64_t turn_ = 1;
   Stats stats_;
 };
 

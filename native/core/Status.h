@@ -43,6 +43,7 @@ enum class Status : std::uint8_t {
   UnknownConnection,     // a connection id that is not (or no longer) registered
   OutOfMemory,           // a frame buffer could not be allocated
   DescriptorLimit,       // register() could not duplicate the socket (EMFILE, ENFILE)
+  DescriptorReserve,     // register() refused: the duplicate would take descriptors kept free
 };
 
 }  // namespace sio

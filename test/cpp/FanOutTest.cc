@@ -114,6 +114,122 @@ TEST(ConnectionTable, ReportsTheDescriptorLimitAndRecovers) {
   EXPECT_EQ(table.size(), 1u);
 }
 
+// The lowest descriptor number a dup would get now.
+int lowestFree(int fd) {
+  const int probe = ::dup(fd);
+  if (probe >= 0) ::close(probe);
+  return probe;
+}
+
+// Sets the soft RLIMIT_NOFILE for the life of the object, then restores it.
+struct SoftLimit {
+  struct rlimit saved {};
+  bool ok = false;
+  explicit SoftLimit(rlim_t soft) {
+    if (::getrlimit(RLIMIT_NOFILE, &saved) != 0) return;
+    struct rlimit lowered = saved;
+    lowered.rlim_cur = soft;
+    ok = ::setrlimit(RLIMIT_NOFILE, &lowered) == 0;
+  }
+  void set(rlim_t soft) const {
+    struct rlimit changed = saved;
+    changed.rlim_cur = soft;
+    ::setrlimit(RLIMIT_NOFILE, &changed);
+  }
+  ~SoftLimit() { ::setrlimit(RLIMIT_NOFILE, &saved); }
+};
+
+// A duplicate numbered at or above softLimit - reserve proves that no more
+// than `reserve` descriptors were free: add() closes it, keeps nothing and
+// says why, and a duplicate just below that line is kept.
+TEST(ConnectionTable, KeepsTheDescriptorReserveFree) {
+  ConnectionTable table;
+  Pair a;
+  ASSERT_GE(a.server, 0);
+  const int first = lowestFree(a.server);
+  ASSERT_GE(first, 0);
+  SoftLimit limit(static_cast<rlim_t>(first + 10));
+  ASSERT_TRUE(limit.ok);
+  // Ten descriptors are free (first .. first + 9) and ten are kept: refused.
+  table.reserve().useCount(10);
+  EXPECT_EQ(table.reserve().softLimit(), static_cast<std::uint64_t>(first + 10));
+  EXPECT_EQ(table.reserve().reserve(), 10u);
+  std::uint32_t id = 0;
+  EXPECT_EQ(table.add(a.server, id), Status::DescriptorReserve);
+  EXPECT_EQ(table.size(), 0u);
+  // The refused duplicate was closed: the same number is free again.
+  EXPECT_EQ(lowestFree(a.server), first);
+  // Keeping nine, the duplicate (the tenth free one) may be taken.
+  table.reserve().useCount(9);
+  ASSERT_EQ(table.add(a.server, id), Status::Ok);
+  EXPECT_EQ(table.find(id)->fd, first);
+  // Now nine are free and nine kept: the next is refused, and with no
+  // reserve it is taken.
+  std::uint32_t second = 0;
+  EXPECT_EQ(table.add(a.server, second), Status::DescriptorReserve);
+  table.reserve().useCount(0);
+  ASSERT_EQ(table.add(a.server, second), Status::Ok);
+  EXPECT_EQ(table.size(), 2u);
+}
+
+// A refusal reads the soft limit again: once the application raised it
+// (setrlimit), the same registration is taken without anyone telling the
+// table.
+TEST(ConnectionTable, ARefusalReadsARaisedLimitAgain) {
+  ConnectionTable table;
+  Pair a;
+  ASSERT_GE(a.server, 0);
+  const int first = lowestFree(a.server);
+  SoftLimit limit(static_cast<rlim_t>(first + 10));
+  ASSERT_TRUE(limit.ok);
+  table.reserve().useCount(10);
+  std::uint32_t id = 0;
+  ASSERT_EQ(table.add(a.server, id), Status::DescriptorReserve);
+  limit.set(static_cast<rlim_t>(first + 11));
+  EXPECT_EQ(table.add(a.server, id), Status::Ok);
+  EXPECT_EQ(table.reserve().softLimit(), static_cast<std::uint64_t>(first + 11));
+}
+
+// The default keeps 10% of the soft limit and at least 64; a share has no
+// minimum; a count is capped at the limit.
+TEST(DescriptorReserve, DefaultShareAndCount) {
+  SoftLimit limit(1000);
+  ASSERT_TRUE(limit.ok);
+  DescriptorReserve reserve;
+  EXPECT_EQ(reserve.softLimit(), 1000u);
+  EXPECT_EQ(reserve.reserve(), 100u);
+  limit.set(200);
+  reserve.refresh();
+  EXPECT_EQ(reserve.reserve(), 64u);
+  reserve.useShare(500);  // 5%
+  EXPECT_EQ(reserve.reserve(), 10u);
+  reserve.useShare(1);  // rounded up, never nothing
+  EXPECT_EQ(reserve.reserve(), 1u);
+  reserve.useCount(5000);
+  EXPECT_EQ(reserve.reserve(), 200u);
+  reserve.useCount(0);
+  EXPECT_EQ(reserve.reserve(), 0u);
+  EXPECT_TRUE(reserve.admits(199));
+  reserve.useDefault();
+  EXPECT_EQ(reserve.reserve(), 64u);
+  EXPECT_TRUE(reserve.admits(135));
+  EXPECT_FALSE(reserve.admits(136));
+}
+
+// A lowered limit is noticed within kRecheckEvery admissions, without a
+// refusal to trigger it.
+TEST(DescriptorReserve, NoticesALoweredLimit) {
+  SoftLimit limit(1000);
+  ASSERT_TRUE(limit.ok);
+  DescriptorReserve reserve;
+  reserve.useCount(10);
+  limit.set(500);
+  std::uint32_t admitted = 0;
+  for (std::uint32_t i = 0; i < 2 * DescriptorReserve::kRecheckEvery && reserve.admits(495); ++i) ++admitted;
+  EXPECT_LT(admitted, DescriptorReserve::kRecheckEvery);
+  EXPECT_EQ(reserve.softLimit(), 500u);
+}
+
 TEST(ConnectionTable, StaleIdsStopResolvingWhenTheSlotIsReused) {
   ConnectionTable table;
   Pair a;
@@ -328,11 +444,15 @@ TEST(FanOut, DescriptorReuseNeverCrossesConnections) {
   EXPECT_EQ(oldPair->drain(), bytesOf(late));
   EXPECT_EQ(newPair.drain(), "");
 
-  // Queued, then unregistered before the flush: dropped, not written anywhere.
+  // Queued, then unregistered before the flush: written to the old peer on
+  // the way out (it was broadcast before the connection went), never to the
+  // new one.
   broadcast(fanout, late, {oldId});
   ASSERT_EQ(fanout.remove(oldId), Status::Ok);
   fanout.flush(remainders);
+  EXPECT_TRUE(remainders.empty());
   EXPECT_EQ(newPair.drain(), "");
+  EXPECT_EQ(oldPair->drain(), bytesOf(late));
   // Closing the dup closed the old connection: its peer sees end of stream.
   char byte;
   EXPECT_EQ(::read(oldPair->client, &byte, 1), 0);
@@ -408,6 +528,185 @@ TEST(FanOut, HandBackReturnsCorkedFramesUnwritten) {
   EXPECT_FALSE(fanout.handBack(id, none));
 }
 
+// A connection is going away (its stream ends or is destroyed): frames corked
+// for it were broadcast before that and go to the kernel first, then the
+// peer sees the end of the stream.
+TEST(FanOut, RemoveWritesTheCorkedFramesFirst) {
+  FanOut fanout;
+  Pair a, b;
+  std::uint32_t ida = 0, idb = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  FrameRef first = textFrame("2[\"one\"]");
+  FrameRef second = textFrame("2[\"two\"]");
+  broadcast(fanout, first, {ida, idb});
+  broadcast(fanout, second, {ida, idb});
+  // Node closes its own descriptor first; the dup still reaches the peer.
+  ::close(a.server);
+  a.server = -1;
+  ASSERT_EQ(fanout.remove(ida), Status::Ok);
+  EXPECT_EQ(a.drain(), bytesOf(first) + bytesOf(second));
+  char byte;
+  EXPECT_EQ(::read(a.client, &byte, 1), 0);
+  EXPECT_EQ(fanout.stats().droppedOnRemove, 0u);
+  // The other connection keeps its frames for the flush.
+  EXPECT_EQ(b.drain(), "");
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_TRUE(remainders.empty());
+  EXPECT_EQ(b.drain(), bytesOf(first) + bytesOf(second));
+  // Nothing was corked for it any more: removing it writes nothing.
+  const std::uint64_t writes = fanout.stats().writes;
+  ASSERT_EQ(fanout.remove(idb), Status::Ok);
+  EXPECT_EQ(fanout.stats().writes, writes);
+  EXPECT_EQ(fanout.corked(), 0u);
+}
+
+// What the kernel does not take at remove() is what stock's stream would
+// still have held when the connection was torn down: it is counted, the
+// prefix the kernel took is exact, and the frames are released.
+TEST(FanOut, RemoveCountsWhatTheKernelRefused) {
+  FanOut fanout;
+  Pair a(4096);
+  std::uint32_t id = 0;
+  ASSERT_EQ(fanout.add(a.server, id), Status::Ok);
+  std::string expected;
+  std::vector<FrameRef> frames;
+  for (int i = 0; i < 40; ++i) {
+    frames.push_back(textFrame("2[\"big\",\"" + std::string(3000, static_cast<char>('a' + i % 26)) + "\"]"));
+    expected += bytesOf(frames.back());
+    broadcast(fanout, frames.back(), {id});
+  }
+  ASSERT_EQ(fanout.remove(id), Status::Ok);
+  const std::string written = a.drain();
+  ASSERT_GT(written.size(), 0u);
+  ASSERT_LT(written.size(), expected.size());
+  EXPECT_EQ(written, expected.substr(0, written.size()));
+  const FanOut::Stats& stats = fanout.stats();
+  EXPECT_EQ(stats.framesWritten + stats.droppedOnRemove, 40u);
+  EXPECT_GT(stats.droppedOnRemove, 0u);
+  EXPECT_EQ(stats.bytesWritten, written.size());
+  // Handed means given to JS, which did not happen here.
+  EXPECT_EQ(stats.handedPartial, 0u);
+  EXPECT_EQ(stats.bytesHanded, 0u);
+  for (const FrameRef& frame : frames) EXPECT_EQ(frame.get()->refs(), 1u);
+  EXPECT_EQ(fanout.corked(), 0u);
+}
+
+// corked() is exact: it counts the connections with frames corked right now,
+// whichever call settles them.
+TEST(FanOut, CorkedCountsConnectionsWithFramesCorked) {
+  FanOut fanout;
+  Pair a, b, c, d;
+  std::uint32_t ida = 0, idb = 0, idc = 0, idd = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  ASSERT_EQ(fanout.add(c.server, idc), Status::Ok);
+  ASSERT_EQ(fanout.add(d.server, idd), Status::Ok);
+  EXPECT_EQ(fanout.corked(), 0u);
+  FrameRef frame = textFrame("2[\"x\"]");
+  broadcast(fanout, frame, {ida, idb, idc, idd});
+  broadcast(fanout, frame, {ida, idb});
+  EXPECT_EQ(fanout.corked(), 4u);
+  FanOut::Remainder remainder;
+  EXPECT_FALSE(fanout.flushOne(ida, remainder));
+  EXPECT_EQ(fanout.corked(), 3u);
+  // Flushed by flushOne, corked again: counted once, though listed twice.
+  broadcast(fanout, frame, {ida});
+  EXPECT_EQ(fanout.corked(), 4u);
+  bool hasRemainder = true;
+  ASSERT_EQ(fanout.setBusy(idb, true, remainder, hasRemainder), Status::Ok);
+  EXPECT_EQ(fanout.corked(), 3u);
+  FanOut::Remainder back;
+  EXPECT_TRUE(fanout.handBack(idc, back));
+  EXPECT_EQ(fanout.corked(), 2u);
+  ASSERT_EQ(fanout.remove(idd), Status::Ok);
+  EXPECT_EQ(fanout.corked(), 1u);
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_TRUE(remainders.empty());
+  EXPECT_EQ(fanout.corked(), 0u);
+  EXPECT_FALSE(fanout.hasPending());
+  broadcast(fanout, frame, {ida});
+  EXPECT_EQ(fanout.corked(), 1u);
+  fanout.discardPending();
+  EXPECT_EQ(fanout.corked(), 0u);
+  // A budgeted flush leaves the rest corked, and counted.
+  ASSERT_EQ(fanout.setBusy(idb, false, remainder, hasRemainder), Status::Ok);
+  broadcast(fanout, frame, {ida, idb});
+  fanout.flush(remainders, 1);
+  EXPECT_EQ(fanout.corked(), 1u);
+  fanout.flush(remainders);
+  EXPECT_EQ(fanout.corked(), 0u);
+}
+
+// Stock writes the first packet of a JS turn to a connection at once and
+// holds the rest in engine.io's write buffer until the nextTick queue runs;
+// a connection that ends before then never sends them. truncateTurn() keeps
+// exactly what stock had written: earlier turns, and the first frame of this
+// one (without the attachments of its broadcast).
+TEST(FanOut, TruncateTurnKeepsWhatStockHadWritten) {
+  FanOut fanout;
+  Pair a, b, c;
+  std::uint32_t ida = 0, idb = 0, idc = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  ASSERT_EQ(fanout.add(c.server, idc), Status::Ok);
+  const FrameRef earlier = textFrame("2[\"earlier\"]");
+  const FrameRef first = textFrame("51-[\"first\",{\"_placeholder\":true,\"num\":0}]");
+  const std::uint8_t bytes[] = {1, 2, 3};
+  const FrameRef attachment = WebSocketFrame::build(WebSocketFrame::Opcode::Binary, {}, bytes);
+  const FrameRef second = textFrame("2[\"second\"]");
+  std::uint32_t out[3];
+  std::uint32_t onlyA[] = {ida};
+  std::uint32_t all[] = {ida, idb, idc};
+  const FrameRef withAttachment[] = {first, attachment};
+  EXPECT_EQ(fanout.enqueue({&earlier, 1}, onlyA, out), 0u);
+  fanout.nextTurn();
+  EXPECT_EQ(fanout.enqueue(withAttachment, all, out), 0u);
+  EXPECT_EQ(fanout.enqueue({&second, 1}, all, out), 0u);
+  // a: the earlier turn and the first frame stay; the attachment and the
+  // second broadcast go.
+  EXPECT_EQ(fanout.truncateTurn(ida), 2u);
+  FanOut::Remainder remainder;
+  EXPECT_FALSE(fanout.flushOne(ida, remainder));
+  EXPECT_EQ(a.drain(), bytesOf(earlier) + bytesOf(first));
+  // b: frames written in this turn already (flushOne, as before a JS write)
+  // were the first; everything queued after them is what stock held back.
+  EXPECT_FALSE(fanout.flushOne(idb, remainder));
+  EXPECT_EQ(b.drain(), bytesOf(first) + bytesOf(attachment) + bytesOf(second));
+  EXPECT_EQ(fanout.enqueue({&second, 1}, std::span<const std::uint32_t>(&idb, 1), out), 0u);
+  EXPECT_EQ(fanout.truncateTurn(idb), 1u);
+  EXPECT_EQ(fanout.corked(), 1u);  // c only
+  // c: a new turn began; nothing of it is corked, so nothing is dropped.
+  fanout.nextTurn();
+  EXPECT_EQ(fanout.truncateTurn(idc), 0u);
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_EQ(c.drain(), bytesOf(first) + bytesOf(attachment) + bytesOf(second));
+  EXPECT_EQ(b.drain(), "");
+  EXPECT_EQ(fanout.stats().droppedAtEnd, 3u);
+  EXPECT_EQ(fanout.truncateTurn(12345), 0u);
+}
+
+TEST(FanOut, TruncateTurnsCoversEveryCorkedConnection) {
+  FanOut fanout;
+  Pair a, b;
+  std::uint32_t ida = 0, idb = 0;
+  ASSERT_EQ(fanout.add(a.server, ida), Status::Ok);
+  ASSERT_EQ(fanout.add(b.server, idb), Status::Ok);
+  const FrameRef one = textFrame("2[1]");
+  const FrameRef two = textFrame("2[2]");
+  broadcast(fanout, one, {ida, idb});
+  broadcast(fanout, two, {ida, idb});
+  fanout.truncateTurns();
+  std::vector<FanOut::Remainder> remainders;
+  fanout.flush(remainders);
+  EXPECT_EQ(a.drain(), bytesOf(one));
+  EXPECT_EQ(b.drain(), bytesOf(one));
+  EXPECT_EQ(fanout.stats().droppedAtEnd, 2u);
+}
+
 TEST(FanOut, DiscardPendingDropsCorkedFrames) {
   FanOut fanout;
   Pair a;
@@ -442,19 +741,21 @@ TEST(FanOut, VolatileIsDroppedBehindFramesCorkedThisIteration) {
   fanout.flush(remainders);
   EXPECT_EQ(a.drain(), bytesOf(first));
   EXPECT_EQ(b.drain(), bytesOf(second));
-  // Flushed, but in the same tick: still dropped (socket.io's write of this
-  // tick has not called back yet either).
+  // Still the same turn, though written: stock's transport is still waiting
+  // for ws's callback, so the volatile broadcast is dropped.
   EXPECT_EQ(fanout.enqueue({&second, 1}, onlyA, out, true), 0u);
   EXPECT_EQ(fanout.stats().droppedVolatile, 2u);
-  // A new tick: a volatile broadcast is queued.
-  fanout.nextTick();
+  // A new turn (in the same loop iteration or not): it is queued.
+  fanout.nextTurn();
   EXPECT_EQ(fanout.enqueue({&second, 1}, onlyA, out, true), 0u);
+  EXPECT_EQ(fanout.enqueue({&first, 1}, onlyA, out, true), 0u);
+  EXPECT_EQ(fanout.stats().droppedVolatile, 3u);
   fanout.flush(remainders);
   EXPECT_EQ(a.drain(), bytesOf(second));
 }
 
-TEST(FanOut, VolatileIsQueuedBehindFramesOfAnEarlierTickStillCorked) {
-  // A budgeted flush can leave frames of an earlier tick corked: socket.io
+TEST(FanOut, VolatileIsQueuedBehindFramesOfAnEarlierTurnStillCorked) {
+  // A budgeted flush can leave frames of an earlier turn corked: socket.io
   // would have written those at once and be writable again by now.
   FanOut fanout;
   Pair a;
@@ -465,7 +766,7 @@ TEST(FanOut, VolatileIsQueuedBehindFramesOfAnEarlierTickStillCorked) {
   std::uint32_t onlyA[] = {ida};
   std::uint32_t out[1];
   EXPECT_EQ(fanout.enqueue({&first, 1}, onlyA, out), 0u);
-  fanout.nextTick();
+  fanout.nextTurn();
   EXPECT_EQ(fanout.enqueue({&second, 1}, onlyA, out, true), 0u);
   EXPECT_EQ(fanout.stats().droppedVolatile, 0u);
   std::vector<FanOut::Remainder> remainders;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,24 @@ TEST(WebSocketFrame, BuildLargePayloadCopiesEverything) {
   ASSERT_EQ(frame.size(), payload.size() + 10);
   EXPECT_EQ(frame.data()[0], 0x82);
   EXPECT_EQ(std::vector<std::uint8_t>(frame.data() + 10, frame.data() + frame.size()), payload);
+}
+
+// A binary message (an attachment, or a whole packet from a binary parser such
+// as socket.io-msgpack-parser) is sent as its bytes alone, with no engine.io
+// type prefix. An empty one (an empty ArrayBuffer) may come with no storage at
+// all: a null pointer of length zero.
+TEST(WebSocketFrame, BuildBinaryWithoutPrefix) {
+  const std::uint8_t msgpack[] = {0x83, 0xa4, 't', 'y', 'p', 'e', 0x02};
+  FrameRef frame = WebSocketFrame::build(WebSocketFrame::Opcode::Binary, {}, msgpack);
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(std::vector<std::uint8_t>(frame.data(), frame.data() + frame.size()),
+            (std::vector<std::uint8_t>{0x82, 7, 0x83, 0xa4, 't', 'y', 'p', 'e', 0x02}));
+
+  FrameRef empty = WebSocketFrame::build(WebSocketFrame::Opcode::Binary, {},
+                                         std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(nullptr), 0));
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(std::vector<std::uint8_t>(empty.data(), empty.data() + empty.size()),
+            (std::vector<std::uint8_t>{0x82, 0}));
 }
 
 TEST(FrameRef, CountsReferences) {

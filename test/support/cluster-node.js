@@ -3,9 +3,11 @@
 /**
  * One socket.io server of a Redis cluster test, run in its own process with
  * `fork()`. Configuration comes as JSON in argv[2]:
- *   { name, redisUrl, adapter: 'ours' | 'official' | 'classic' | 'sharded' (see makeAdapter),
- *     accelerate: boolean, survive: boolean (ignore unhandled rejections), client: 'redis' | 'ioredis',
- *     recovery: boolean, parser: 'native' (this package's parser; default socket.io's),
+ *   { name, redisUrl, adapter: 'ours' | 'official' | 'classic' | 'sharded' | 'node-cluster' | 'postgres'
+ *     (see makeAdapter), pgUrl, accelerate: boolean, survive: boolean (ignore unhandled rejections),
+ *     client: 'redis' | 'ioredis',
+ *     recovery: boolean, parser: 'native' (this package's parser) or 'msgpack'
+ *     (socket.io-msgpack-parser; default socket.io's),
  *     greet: boolean (default true: each client gets a "hello" event on connection) }
  * It listens on a random loopback port, sends { ready, port } to the
  * parent, then runs the operations the parent sends ({ id, op, args }) and
@@ -100,6 +102,7 @@ async function main() {
   const httpServer = http.createServer();
   const serverOpts = { adapter };
   if (config.parser === 'native') serverOpts.parser = require('../../lib').parser;
+  if (config.parser === 'msgpack') serverOpts.parser = require('socket.io-msgpack-parser');
   if (config.recovery) {
     serverOpts.connectionStateRecovery = { maxDisconnectionDuration: 60000, skipMiddlewares: true };
   }

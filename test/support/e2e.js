@@ -59,10 +59,12 @@ const TRANSPORTS = [['websocket'], ['polling'], ['polling', 'websocket']];
  * @param {'stock' | 'ours'} kind
  * @param {any} serverOpts
  * @param {(ctx: any) => Promise<any>} scenario
- * @param {(() => any) | undefined} adapter see runBoth()
+ * @param {{ clientOpts?: any, adapter?: () => any }} [harnessOpts] clientOpts: options of every
+ *   client (such as the `parser` that matches the server's); adapter: see runBoth()
  * @returns {Promise<any>} the scenario's outcome
  */
-async function runWith(kind, serverOpts, scenario, adapter) {
+async function runWith(kind, serverOpts, scenario, harnessOpts = {}) {
+  const adapter = harnessOpts.adapter;
   const httpServer = http.createServer();
   const opts = { ...serverOpts };
   // With `adapter` (a function making an adapter factory): that adapter as
@@ -98,6 +100,7 @@ async function runWith(kind, serverOpts, scenario, adapter) {
         reconnection: false,
         transports: TRANSPORTS[i % TRANSPORTS.length],
         auth: { i, ...auth },
+        ...harnessOpts.clientOpts,
         ...copts,
       });
       client.received = [];
@@ -159,14 +162,15 @@ async function runWith(kind, serverOpts, scenario, adapter) {
  *
  * @param {any} serverOpts
  * @param {(ctx: any) => Promise<any>} scenario
- * @param {{ adapter?: () => any }} [options] `adapter`: makes the adapter
- *   factory stock runs as it is and ours runs through accelerate() (without
- *   it: socket.io's default adapter against createAdapter())
+ * @param {{ clientOpts?: any, adapter?: () => any }} [harnessOpts] see runWith;
+ *   `adapter` makes the adapter factory stock runs as it is and ours runs
+ *   through accelerate() (without it: socket.io's default adapter against
+ *   createAdapter())
  * @returns {Promise<{ stock: any, ours: any }>}
  */
-async function runBoth(serverOpts, scenario, options = {}) {
-  const stock = await runWith('stock', serverOpts, scenario, options.adapter);
-  const ours = await runWith('ours', serverOpts, scenario, options.adapter);
+async function runBoth(serverOpts, scenario, harnessOpts) {
+  const stock = await runWith('stock', serverOpts, scenario, harnessOpts);
+  const ours = await runWith('ours', serverOpts, scenario, harnessOpts);
   return { stock, ours };
 }
 

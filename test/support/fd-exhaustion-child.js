@@ -1,10 +1,16 @@
 'use strict';
 
 /**
- * Broadcasts while the process has no file descriptor left, as after a
- * connection flood: run by test/hostile-clients.test.js under a low
- * RLIMIT_NOFILE. The kind ("ours" or "stock") is the first argument; prints
- * one JSON line. Does nothing without an argument.
+ * Run by test/hostile-clients.test.js under a low RLIMIT_NOFILE. The kind
+ * ("ours" or "stock") is the first argument; does nothing without one.
+ *
+ * Without a second argument: broadcasts while the process has no file
+ * descriptor left, as after a connection flood; prints one JSON line.
+ *
+ * With "reserve": a server whose clients (in the parent, which has its own
+ * limit) take most of the descriptors, driven over the IPC channel by the
+ * parent's commands (see serveReserve); each command is answered with one
+ * message.
  */
 
 const fs = require('node:fs');
@@ -58,7 +64,67 @@ async function main() {
   return { exhausted, errors, got };
 }
 
-if (kind !== undefined) {
+/**
+ * The descriptor-reserve scenario's server. Commands from the parent:
+ *  - { cmd: 'emit', from, count, size }: io.emit('x', i, 'x'.repeat(size)) for i in [from, from + count)
+ *  - { cmd: 'app' }: what the application can still do: open files, read
+ *    its memory usage (libuv opens /proc/self/stat for it)
+ *  - { cmd: 'stats' }: the fan-out's counts (null for stock or without the addon)
+ *  - { cmd: 'exit' }
+ * Answers every command with { ok, ... }, and sends { port } once listening.
+ */
+async function serveReserve() {
+  const warnings = [];
+  process.on('warning', (w) => warnings.push({ code: w.code, message: w.message }));
+  const httpServer = http.createServer();
+  const io = new Server(httpServer, kind === 'ours' ? { adapter: createAdapter(), parser } : {});
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const adapter = io.of('/').adapter;
+  const stats = () => (typeof adapter.stats === 'function' && adapter.stats().fanout === true ? adapter.stats() : null);
+  process.on('message', (m) => {
+    if (m.cmd === 'emit') {
+      const errors = [];
+      for (let i = m.from; i < m.from + m.count; i++) {
+        try {
+          io.emit('x', i, 'x'.repeat(m.size));
+        } catch (err) {
+          errors.push(`${err.code}: ${err.message}`);
+        }
+      }
+      process.send({ ok: true, errors });
+    } else if (m.cmd === 'app') {
+      const opened = [];
+      const errors = [];
+      for (let i = 0; i < 8; i++) {
+        try {
+          opened.push(fs.openSync(__filename, 'r'));
+        } catch (err) {
+          errors.push(err.code);
+        }
+      }
+      let rss = false;
+      try {
+        rss = process.memoryUsage().rss > 0;
+      } catch (err) {
+        errors.push(`memoryUsage: ${err.code}`);
+      }
+      for (const fd of opened) fs.closeSync(fd);
+      process.send({ ok: true, files: opened.length, rss, errors });
+    } else if (m.cmd === 'stats') {
+      process.send({ ok: true, stats: stats(), warnings });
+    } else if (m.cmd === 'exit') {
+      io.close(() => process.exit(0));
+    }
+  });
+  process.send({ port: httpServer.address().port });
+}
+
+if (kind !== undefined && process.argv[3] === 'reserve') {
+  serveReserve().catch((err) => {
+    process.stderr.write(String(err && err.stack) + '\n');
+    process.exit(1);
+  });
+} else if (kind !== undefined) {
   main().then((result) => process.stdout.write(JSON.stringify(result) + '\n'), (err) => {
     process.stderr.write(String(err && err.stack) + '\n');
     process.exitCode = 1;

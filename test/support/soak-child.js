@@ -151,6 +151,20 @@ function openClients(port, count) {
 }
 
 /**
+ * Opens `count` clients like openClients, at most 100 connecting at a time,
+ * so that a busy machine does not drop handshakes of a burst; all stay open.
+ *
+ * @param {number} port
+ * @param {number} count
+ * @returns {Promise<WebSocket[]>}
+ */
+async function openManyClients(port, count) {
+  const clients = [];
+  while (clients.length < count) clients.push(...await openClients(port, Math.min(100, count - clients.length)));
+  return clients;
+}
+
+/**
  * @param {() => boolean} predicate
  * @param {string} what
  */
@@ -195,6 +209,168 @@ async function connectWorkload(total) {
     rooms: io.of('/').adapter.rooms.size,
     sids: io.of('/').adapter.sids.size,
   };
+  await new Promise((resolve) => io.close(() => resolve()));
+  return result;
+}
+
+/**
+ * `total` websocket clients connect at once, each server-side socket gets
+ * `dataBytes` of `socket.data` and joins two rooms, a broadcast reaches
+ * everyone, then every client leaves. Reports the heap before and after
+ * (full collections in between) and how many of the server's Socket objects
+ * are still reachable: socket.io lets go of a Socket when it disconnects, so
+ * nothing of it may stay.
+ *
+ * @param {number} total
+ * @param {number} dataBytes
+ */
+async function leaveWorkload(total, dataBytes) {
+  const httpServer = http.createServer();
+  const io = new Server(httpServer, serverOptions());
+  /** @type {WeakRef<any>[]} */
+  const refs = [];
+  let collected = 0;
+  const registry = new FinalizationRegistry(() => { collected++; });
+  let track = false;
+  let joined = 0;
+  io.on('connection', (socket) => {
+    // A flat string of its own per socket (padEnd or repeat would build a
+    // small tree of shared pieces), so that it weighs dataBytes.
+    socket.data = { blob: Buffer.alloc(dataBytes, socket.id).toString('latin1') };
+    socket.join(['all', `room-${joined++ % 8}`]);
+    if (track) {
+      refs.push(new WeakRef(socket));
+      registry.register(socket, 0);
+    }
+  });
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const port = httpServer.address().port;
+
+  const cycle = async (count) => {
+    const clients = await openManyClients(port, count);
+    let received = 0;
+    for (const ws of clients) {
+      ws.on('message', (data) => {
+        if (data.toString().startsWith('42["tick"')) received++;
+      });
+    }
+    const room3 = io.of('/').adapter.rooms.get('room-3');
+    const expected = count + (room3 === undefined ? 0 : room3.size);
+    io.to('all').emit('tick', 1);
+    io.to('room-3').except('room-4').emit('tick', 2);
+    await until(() => received >= expected, 'every client got the broadcasts');
+    for (const ws of clients) ws.close();
+    await until(() => io.of('/').sockets.size === 0, 'all sockets gone');
+    await until(() => clients.every((ws) => ws.readyState === WebSocket.CLOSED), 'all clients closed');
+    return { received, expected };
+  };
+
+  // A warm-up cycle creates whatever is created once (tables, caches).
+  await cycle(Math.min(total, 100));
+  const baseline = await measure();
+  track = true;
+  const { received, expected } = await cycle(total);
+  const after = await measure();
+  await settle();
+  const result = {
+    sockets: total,
+    dataBytes,
+    received,
+    expected,
+    baseline,
+    after,
+    reachable: refs.filter((r) => r.deref() !== undefined).length,
+    collected,
+    rooms: io.of('/').adapter.rooms.size,
+    sids: io.of('/').adapter.sids.size,
+  };
+  await new Promise((resolve) => io.close(() => resolve()));
+  return result;
+}
+
+/**
+ * Like leaveWorkload, but the sockets leave a namespace while their
+ * connections stay open (a client multiplexing "/" and "/game" disconnects
+ * from "/game" only): the connection stays registered with the native
+ * fan-out, and the Socket of "/game" must still be collectable. The
+ * baseline is taken with every connection open, so the heap compared is
+ * what the "/game" sockets leave behind.
+ *
+ * @param {number} total
+ * @param {number} dataBytes
+ */
+async function leaveNamespaceWorkload(total, dataBytes) {
+  const httpServer = http.createServer();
+  const io = new Server(httpServer, serverOptions());
+  const game = io.of('/game');
+  /** @type {WeakRef<any>[]} */
+  const refs = [];
+  let track = false;
+  let joined = 0;
+  game.on('connection', (socket) => {
+    socket.data = { blob: Buffer.alloc(dataBytes, socket.id).toString('latin1') };
+    socket.join(['all', `room-${joined++ % 8}`]);
+    if (track) refs.push(new WeakRef(socket));
+  });
+  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const port = httpServer.address().port;
+  const clients = await openManyClients(port, total);
+  let ticks = 0;
+  for (const ws of clients) {
+    ws.on('message', (data) => {
+      if (data.toString().startsWith('42/game,["tick"')) ticks++;
+    });
+  }
+
+  // Joins "/game" with `count` of the clients, broadcasts there, leaves it.
+  const cycle = async (count) => {
+    const some = clients.slice(0, count);
+    const entered = some.map((ws) => new Promise((resolve) => {
+      ws.on('message', function onMessage(data) {
+        if (!data.toString().startsWith('40/game,')) return;
+        ws.off('message', onMessage);
+        resolve();
+      });
+      ws.send('40/game,');
+    }));
+    await Promise.all(entered);
+    ticks = 0;
+    const room3 = game.adapter.rooms.get('room-3');
+    const expected = count + (room3 === undefined ? 0 : room3.size);
+    game.to('all').emit('tick', 1);
+    game.to('room-3').except('room-4').emit('tick', 2);
+    await until(() => ticks >= expected, 'every client got the broadcasts');
+    for (const ws of some) ws.send('41/game,');
+    await until(() => game.sockets.size === 0, 'every socket left /game');
+    return { received: ticks, expected };
+  };
+
+  // A broadcast on "/" registers every connection with the native fan-out
+  // before the baseline: that entry belongs to the open connection, and is
+  // not what this workload measures.
+  let warm = 0;
+  for (const ws of clients) ws.on('message', (data) => { if (data.toString().startsWith('42["warm"')) warm++; });
+  io.emit('warm');
+  await until(() => warm === total, 'every client got the warm-up broadcast');
+  await cycle(Math.min(total, 100));
+  const baseline = await measure();
+  track = true;
+  const { received, expected } = await cycle(total);
+  const after = await measure();
+  const result = {
+    sockets: total,
+    dataBytes,
+    received,
+    expected,
+    baseline,
+    after,
+    reachable: refs.filter((r) => r.deref() !== undefined).length,
+    rooms: game.adapter.rooms.size,
+    sids: game.adapter.sids.size,
+    // Connections still open to "/" (the fan-out keeps those registered).
+    open: io.of('/').sockets.size,
+  };
+  for (const ws of clients) ws.close();
   await new Promise((resolve) => io.close(() => resolve()));
   return result;
 }
@@ -266,10 +442,14 @@ if (workload !== undefined) (async () => {
   let result;
   if (workload === 'adapter') result = await adapterWorkload();
   else if (workload === 'connect') result = await connectWorkload(Number(process.argv[4] || 10000));
+  else if (workload === 'leave') result = await leaveWorkload(Number(process.argv[4] || 2000), Number(process.argv[5] || 0));
+  else if (workload === 'leave-namespace') result = await leaveNamespaceWorkload(Number(process.argv[4] || 1000), Number(process.argv[5] || 0));
   else if (workload === 'slow') result = await slowConsumerWorkload();
   else throw new Error(`unknown workload ${workload}`);
   process.stdout.write(JSON.stringify(result) + '\n');
 })().catch((err) => {
   process.stderr.write(String(err && err.stack) + '\n');
-  process.exitCode = 1;
+  // Open servers and clients would keep a failed workload running until the
+  // parent's time limit: end now, with the reason.
+  process.exit(1);
 });
