@@ -1,6 +1,8 @@
 'use strict';
 
 const { invalidArgError } = require('./errors');
+const { NativeAdapter } = require('./adapter');
+const { accelerationOf } = require('./accelerate');
 
 /**
  * The namespace `target` stands for: a Namespace itself, or a Server's main
@@ -23,7 +25,9 @@ function namespaceOf(target) {
  * process's fan-out counters) and without it (SOCKET_IO_NATIVE_DISABLE, no
  * binary: socket.io-adapter's classes, which have no `stats()`; the counts
  * come from their `sids` and `rooms` maps and `fanout` is false). Also for
- * any adapter built on socket.io-adapter's in-memory rooms.
+ * any adapter built on socket.io-adapter's in-memory rooms. For an adapter
+ * made by accelerate(), `accelerated` says whether the native layer runs
+ * under it, and `reason` why not when it does not.
  *
  * @example
  * const { adapterStats } = require("socket.io-native");
@@ -34,6 +38,13 @@ function namespaceOf(target) {
  */
 function adapterStats(target) {
   const adapter = namespaceOf(target).adapter;
+  // Made by accelerate(): the native counters when it was accelerated, the
+  // reason when it was not (its own stats(), if any, are the adapter's business).
+  const outcome = accelerationOf(adapter);
+  if (outcome !== undefined) {
+    if (outcome.accelerated) return { accelerated: true, ...NativeAdapter.prototype.stats.call(adapter) };
+    return { accelerated: false, reason: outcome.reason, fanout: false, sockets: adapter.sids.size, rooms: adapter.rooms.size };
+  }
   // Ours: NativeAdapter, its session-aware variant and the Redis adapter's
   // native local layer (they share NativeAdapter's stats()).
   if (typeof adapter.stats === 'function' && typeof adapter.nativeMemoryUsage === 'function') {

@@ -41,8 +41,16 @@ export declare class NativeAdapter extends Adapter {
  * and only the namespace's counts are there.
  */
 export type NativeAdapterStats =
-  | ({ fanout: true } & FanoutStats & RegistryCounts)
-  | ({ fanout: false } & RegistryCounts);
+  | ({ fanout: true } & FanoutStats & RegistryCounts & AccelerationInfo)
+  | ({ fanout: false } & RegistryCounts & AccelerationInfo);
+
+/** Present for adapters made by `accelerate()` only. */
+export interface AccelerationInfo {
+  /** Whether the native room registry and fan-out run under the adapter. */
+  accelerated?: boolean;
+  /** Why the adapter runs unaccelerated (when `accelerated` is false). */
+  reason?: string | null;
+}
 
 /** This namespace's room registry. */
 export interface RegistryCounts {

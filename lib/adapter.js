@@ -38,7 +38,9 @@ function initLocalLayer(adapter) {
  * from inside listeners differ, because the registry applies a change before
  * its events fire: during "create-room" the room already holds the joining
  * socket (stock: empty), and during the events of delAll() the socket is
- * already gone from `sids` (stock: removed after the last event).
+ * already out of the rooms' member sets (stock: removed one room at a time).
+ * `sids.has(id)`, `sids.get(id)`, `sids.size` and socketRooms(id) still show
+ * the departing socket with all its rooms until its last event, as stock's do.
  *
  * Use createAdapter() rather than this class directly: it also picks the
  * session-aware variant under `connectionStateRecovery`, and falls back to

@@ -16,6 +16,7 @@ export {
   nativeRooms,
 } from "./adapter";
 export { createRedisAdapter, RedisAdapterOptions } from "./create-redis-adapter";
+export { accelerate, AccelerateOptions } from "./accelerate";
 
 /** Whether the native addon loaded. */
 export declare const native: boolean;
@@ -34,7 +35,9 @@ export declare function nativeMemory(): {
  * Counters of a namespace's adapter, with the native addon and without it:
  * the namespace's sockets and rooms, and (when broadcasts take the native
  * fan-out, `fanout: true`) the process's fan-out counters. Given a Server,
- * its main namespace "/".
+ * its main namespace "/". For an adapter made by `accelerate()`,
+ * `accelerated` says whether the native layer runs under it, and `reason`
+ * why not.
  *
  * @example
  * const { sockets, rooms } = adapterStats(io);

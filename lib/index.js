@@ -12,9 +12,11 @@ const { NativeSessionAwareAdapter } = require('./session-aware-adapter');
 const { createRedisAdapter } = require('./create-redis-adapter');
 const { nativeMemory } = require('./native-memory');
 const { adapterStats } = require('./adapter-stats');
+const { accelerate } = require('./accelerate');
 
 module.exports = {
   createAdapter,
+  accelerate,
   NativeAdapter,
   NativeSessionAwareAdapter,
   nativeRooms,

@@ -7,6 +7,7 @@ import cjs from './index.js';
 
 export const {
   createAdapter,
+  accelerate,
   NativeAdapter,
   NativeSessionAwareAdapter,
   nativeRooms,

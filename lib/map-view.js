@@ -42,7 +42,22 @@ class MapView extends Map {
 
   /** @returns {number} */
   get size() {
-    return this.#ofRooms ? this.#index.roomCount : this.#index.socketCount;
+    if (this.#ofRooms) return this.#index.roomCount;
+    return this.#index.socketCount + (this.#departing(undefined) === null ? 0 : 1);
+  }
+
+  /**
+   * The socket delAll() is removing while its events run (stock still has it
+   * in `sids` then), when `key` is its id or undefined; null otherwise, and
+   * once it is back in the registry (a listener rejoined it).
+   *
+   * @param {any} key
+   * @returns {{ id: any, rooms: any[] } | null}
+   */
+  #departing(key) {
+    const departing = this.#index.departing;
+    if (departing === null || (key !== undefined && departing.id !== key)) return null;
+    return this.#index.socketInt(departing.id) < 0 ? departing : null;
   }
 
   /**
@@ -50,14 +65,20 @@ class MapView extends Map {
    * @returns {boolean}
    */
   has(key) {
-    return this.#ofRooms ? this.#index.roomId(key) >= 0 : this.#index.socketInt(key) >= 0;
+    if (this.#ofRooms) return this.#index.roomId(key) >= 0;
+    return this.#index.socketInt(key) >= 0 || this.#departing(key) !== null;
   }
 
   /**
    * @param {any} key a room name or a socket id
-   * @returns {SetView | undefined}
+   * @returns {SetView | Set<any> | undefined}
    */
   get(key) {
+    if (!this.#ofRooms && this.#index.socketInt(key) < 0) {
+      // A copy of the rooms the departing socket had, as stock's Set still holds them.
+      const departing = this.#departing(key);
+      return departing === null ? undefined : new Set(departing.rooms);
+    }
     return this.has(key) ? new SetView(this.#index, this.#ofRooms, key) : undefined;
   }
 

@@ -6,6 +6,24 @@ const { RoomIndex } = require('./room-index');
 const { MapView } = require('./map-view');
 
 /**
+ * Sets up the fields the methods of {@link nativeRooms} use: a native room
+ * registry of its own, and `rooms` / `sids` as read-only views of it. The
+ * mixin's constructor calls it; accelerate() calls it on an adapter that an
+ * adapter factory has already built (its constructor is not ours to run).
+ *
+ * @param {any} adapter
+ */
+function initNativeRooms(adapter) {
+  /** @private */
+  adapter._index = new RoomIndex(binding.addon.registry.Registry);
+  /** @type {any} a read-only Map view: room -> Set view of socket ids */
+  adapter.rooms = new MapView(adapter._index, true);
+  /** @type {any} a read-only Map view: socket id -> Set view of rooms */
+  adapter.sids = new MapView(adapter._index, false);
+  debug('native rooms for namespace %s', adapter.nsp.name);
+}
+
+/**
  * Returns a subclass of `Base` (socket.io-adapter's Adapter or any adapter
  * built on it, such as a cluster adapter) whose room membership lives in the
  * native room registry: addAll, del, delAll, socketRooms, apply and
@@ -39,13 +57,7 @@ function nativeRooms(Base) {
         throw err;
       }
       super(...args);
-      /** @private */
-      this._index = new RoomIndex(binding.addon.registry.Registry);
-      /** @type {any} a read-only Map view: room -> Set view of socket ids */
-      this.rooms = new MapView(this._index, true);
-      /** @type {any} a read-only Map view: socket id -> Set view of rooms */
-      this.sids = new MapView(this._index, false);
-      debug('native rooms for namespace %s', this.nsp.name);
+      initNativeRooms(this);
     }
 
     /**
@@ -107,12 +119,25 @@ function nativeRooms(Base) {
       const index = this._index;
       const left = index.removeSocket(id);
       if (left === null) return;
-      for (let i = 0; i < left.length; i += 2) {
-        const room = left[i];
-        const r = left[i + 1];
-        const joins = index.joins;
-        this.emit('leave-room', room, id);
-        if (r >= 0 && index.releaseIfEmpty(r, room, joins)) this.emit('delete-room', room);
+      // Stock removes the socket from `sids` after the last event, so its
+      // listeners still find it there with all its rooms (the sharded Redis
+      // adapter tells a socket's own room from a public one by
+      // `sids.has(room)` in its "delete-room" listener); `sids` and
+      // socketRooms() answer the same while the events run.
+      const outer = index.departing;
+      const rooms = [];
+      for (let i = 0; i < left.length; i += 2) rooms.push(left[i]);
+      index.departing = { id, rooms };
+      try {
+        for (let i = 0; i < left.length; i += 2) {
+          const room = left[i];
+          const r = left[i + 1];
+          const joins = index.joins;
+          this.emit('leave-room', room, id);
+          if (r >= 0 && index.releaseIfEmpty(r, room, joins)) this.emit('delete-room', room);
+        }
+      } finally {
+        index.departing = outer;
       }
     }
 
@@ -170,7 +195,9 @@ function nativeRooms(Base) {
      */
     socketRooms(id) {
       const list = this._index.socketRoomList(id);
-      return list === null ? undefined : new Set(list);
+      if (list !== null) return new Set(list);
+      const departing = this._index.departing;
+      return departing !== null && departing.id === id ? new Set(departing.rooms) : undefined;
     }
 
     /**
@@ -186,4 +213,4 @@ function nativeRooms(Base) {
   return NativeRooms;
 }
 
-module.exports = { nativeRooms };
+module.exports = { nativeRooms, initNativeRooms };

@@ -88,6 +88,12 @@ class RoomIndex {
     this.roomCount = 0;
     /** @type {number[]} */
     this.freeRooms = [];
+    /**
+     * The socket whose delAll() events are running, and the rooms it had:
+     * `sids` still shows it then, as stock does (see nativeRooms' delAll).
+     * @type {{ id: any, rooms: any[] } | null}
+     */
+    this.departing = null;
     /** Counts join() calls, so releaseIfEmpty() can tell nothing rejoined. */
     this.joins = 0;
 

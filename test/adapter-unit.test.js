@@ -341,3 +341,25 @@ test('leave-room listeners see what stock shows them, and may refill the room', 
   }
   assert.deepStrictEqual(seen.ours, seen.stock);
 });
+
+test('during the events of delAll() sids and socketRooms() still show the departing socket, as stock', () => {
+  const { stock, ours } = makePair();
+  const seen = { stock: [], ours: [] };
+  for (const [name, a] of [['stock', stock], ['ours', ours]]) {
+    const log = seen[name];
+    const look = (event, room, id) => log.push([event, room, id, a.sids.has(id), a.sids.size,
+      a.sids.get(id) && [...a.sids.get(id)], a.socketRooms(id) && [...a.socketRooms(id)],
+      a.sids.has('other'), a.sids.get('other') && [...a.sids.get('other')]]);
+    a.on('leave-room', (room, id) => look('leave', room, id));
+    // What the sharded Redis adapter asks to tell a socket's own room from a public one.
+    a.on('delete-room', (room) => look('delete', room, room));
+    a.addAll('s1', new Set(['s1', 'x', 'y']));
+    a.addAll('other', new Set(['other', 'x']));
+    a.delAll('s1');
+    log.push(['after', a.sids.has('s1'), a.sids.size, a.socketRooms('s1'), a.sids.get('s1')]);
+    a.delAll('other');
+    log.push(snapshot(a));
+  }
+  assert.deepStrictEqual(seen.ours, seen.stock);
+  assert.deepStrictEqual(seen.stock[0], ['leave', 's1', 's1', true, 2, ['s1', 'x', 'y'], ['s1', 'x', 'y'], true, ['other', 'x']]);
+});

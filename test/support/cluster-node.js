@@ -3,7 +3,9 @@
 /**
  * One socket.io server of a Redis cluster test, run in its own process with
  * `fork()`. Configuration comes as JSON in argv[2]:
- *   { name, redisUrl, adapter: 'ours' | 'official', client: 'redis' | 'ioredis',
+ *   { name, redisUrl, adapter: 'ours' | 'official' | 'classic' | 'sharded' | 'node-cluster' | 'postgres'
+ *     (see makeAdapter), pgUrl, accelerate: boolean, survive: boolean (ignore unhandled rejections),
+ *     client: 'redis' | 'ioredis',
  *     recovery: boolean, parser: 'native' (this package's parser) or 'msgpack'
  *     (socket.io-msgpack-parser; default socket.io's),
  *     greet: boolean (default true: each client gets a "hello" event on connection),
@@ -25,6 +27,11 @@ if (typeof process.send !== 'function' || process.argv[2] === undefined) {
 
 const config = JSON.parse(process.argv[2]);
 
+// @socket.io/redis-adapter does not catch the rejection of a PUBLISH while
+// Redis is down: an application that means to outlive an outage ignores
+// (or logs) unhandled rejections, and so does a node given `survive`.
+if (config.survive) process.on('unhandledRejection', () => {});
+
 /** @returns {Promise<any>} a connected client of the configured library */
 async function connectClient() {
   if (config.client === 'ioredis') {
@@ -41,6 +48,44 @@ async function connectClient() {
   return client;
 }
 
+/**
+ * The adapter factory `config.adapter` names: 'ours' (createRedisAdapter),
+ * 'official' (@socket.io/redis-streams-adapter), 'classic' and 'sharded'
+ * (@socket.io/redis-adapter's pub/sub and sharded pub/sub adapters, with a
+ * second connection for subscriptions), 'node-cluster' (@socket.io/cluster-adapter,
+ * in a worker of node:cluster: see node-cluster-primary.js), 'postgres'
+ * (@socket.io/postgres-adapter on a pg Pool to `config.pgUrl`). With `config.accelerate`, the factory
+ * goes through accelerate().
+ *
+ * @param {any} client
+ * @param {any} adapterOpts
+ */
+async function makeAdapter(client, adapterOpts) {
+  if (config.adapter === 'node-cluster') return require('@socket.io/cluster-adapter').createAdapter(adapterOpts);
+  if (config.adapter === 'postgres') {
+    const { Pool } = require('pg');
+    const pool = new Pool({ connectionString: config.pgUrl });
+    pool.on('error', () => {});
+    return require('@socket.io/postgres-adapter').createAdapter(pool, adapterOpts);
+  }
+  if (config.adapter === 'official') return require('@socket.io/redis-streams-adapter').createAdapter(client, adapterOpts);
+  if (config.adapter === 'classic' || config.adapter === 'sharded') {
+    const sub = client.duplicate();
+    if (config.client === 'ioredis') {
+      sub.on('error', () => {});
+      if (sub.status !== 'ready') await new Promise((resolve) => sub.once('ready', resolve));
+    } else {
+      sub.on('error', () => {});
+      await sub.connect();
+    }
+    const redisAdapter = require('@socket.io/redis-adapter');
+    return config.adapter === 'classic'
+      ? redisAdapter.createAdapter(client, sub, adapterOpts)
+      : redisAdapter.createShardedAdapter(client, sub, adapterOpts);
+  }
+  return require('../../lib').createRedisAdapter(client, adapterOpts);
+}
+
 /** An inspector session while a CPU profile is recorded (benchmark diagnostics). */
 let profiler = null;
 
@@ -51,11 +96,12 @@ let seq = 0;
 const received = [];
 
 async function main() {
-  const client = await connectClient();
+  // @socket.io/cluster-adapter talks through the node:cluster primary, and
+  // @socket.io/postgres-adapter through PostgreSQL: no Redis for them.
+  const client = config.adapter === 'node-cluster' || config.adapter === 'postgres' ? null : await connectClient();
   const adapterOpts = config.adapterOpts || {};
-  const adapter = config.adapter === 'official'
-    ? require('@socket.io/redis-streams-adapter').createAdapter(client, adapterOpts)
-    : require('../../lib').createRedisAdapter(client, adapterOpts);
+  let adapter = await makeAdapter(client, adapterOpts);
+  if (config.accelerate) adapter = require('../../lib').accelerate(adapter);
   const httpServer = http.createServer();
   const serverOpts = { adapter };
   if (config.dynamic) serverOpts.cleanupEmptyChildNamespaces = true;
@@ -209,6 +255,10 @@ async function main() {
       const a = io.of('/').adapter;
       return typeof a.stats === 'function' ? a.stats() : null;
     },
+    // What the package's adapterStats() says about the main namespace's adapter.
+    async packageStats() {
+      return require('../../lib').adapterStats(io);
+    },
     async cpu() {
       return process.cpuUsage();
     },
@@ -237,6 +287,8 @@ async function main() {
   };
 
   process.on('message', async (msg) => {
+    // In a node:cluster worker the adapter's own messages arrive here too.
+    if (msg === null || typeof msg !== 'object' || msg.op === undefined) return;
     const fn = ops[msg.op];
     try {
       if (!fn) throw new Error(`unknown op ${msg.op}`);
@@ -248,7 +300,8 @@ async function main() {
   // The parent's end of the channel closing means the test is over.
   process.on('disconnect', () => process.exit(0));
 
-  await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  // exclusive: in a node:cluster worker, a port of its own rather than the primary's shared one.
+  await new Promise((resolve) => httpServer.listen({ port: 0, host: '127.0.0.1', exclusive: true }, resolve));
   // Give the adapter time to subscribe before the parent counts on it.
   for (const name of ['/', '/chat']) {
     const nspAdapter = io.of(name).adapter;

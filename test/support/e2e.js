@@ -11,6 +11,7 @@ const { Server } = require('socket.io');
 const ioc = require('socket.io-client');
 const { createAdapter } = require('../../lib/create-adapter');
 const { NativeAdapter } = require('../../lib/adapter');
+const { accelerate, accelerationOf } = require('../../lib/accelerate');
 const binding = require('../../lib/binding');
 
 const nativeMode = binding.native && binding.addon.registry != null;
@@ -58,14 +59,18 @@ const TRANSPORTS = [['websocket'], ['polling'], ['polling', 'websocket']];
  * @param {'stock' | 'ours'} kind
  * @param {any} serverOpts
  * @param {(ctx: any) => Promise<any>} scenario
- * @param {{ clientOpts?: any }} [harnessOpts] clientOpts: options of every
- *   client (such as the `parser` that matches the server's)
+ * @param {{ clientOpts?: any, adapter?: () => any }} [harnessOpts] clientOpts: options of every
+ *   client (such as the `parser` that matches the server's); adapter: see runBoth()
  * @returns {Promise<any>} the scenario's outcome
  */
 async function runWith(kind, serverOpts, scenario, harnessOpts = {}) {
+  const adapter = harnessOpts.adapter;
   const httpServer = http.createServer();
   const opts = { ...serverOpts };
-  if (kind === 'ours') opts.adapter = createAdapter();
+  // With `adapter` (a function making an adapter factory): that adapter as
+  // it is for stock, and through accelerate() for ours.
+  if (adapter !== undefined) opts.adapter = kind === 'ours' ? accelerate(adapter()) : adapter();
+  else if (kind === 'ours') opts.adapter = createAdapter();
   const io = new Server(httpServer, opts);
   await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${httpServer.address().port}`;
@@ -133,6 +138,11 @@ async function runWith(kind, serverOpts, scenario, harnessOpts = {}) {
     },
     /** @param {any} nsp asserts which adapter class runs the namespace */
     checkAdapter(nsp) {
+      if (kind === 'ours' && nativeMode && adapter !== undefined) {
+        const outcome = accelerationOf(nsp.adapter);
+        if (!outcome || !outcome.accelerated) throw new Error(`namespace ${nsp.name} is not accelerated`);
+        return;
+      }
       if (kind === 'ours' && nativeMode && !(nsp.adapter instanceof NativeAdapter)) {
         throw new Error(`namespace ${nsp.name} does not run the native adapter`);
       }
@@ -152,7 +162,10 @@ async function runWith(kind, serverOpts, scenario, harnessOpts = {}) {
  *
  * @param {any} serverOpts
  * @param {(ctx: any) => Promise<any>} scenario
- * @param {{ clientOpts?: any }} [harnessOpts] see runWith
+ * @param {{ clientOpts?: any, adapter?: () => any }} [harnessOpts] see runWith;
+ *   `adapter` makes the adapter factory stock runs as it is and ours runs
+ *   through accelerate() (without it: socket.io's default adapter against
+ *   createAdapter())
  * @returns {Promise<{ stock: any, ours: any }>}
  */
 async function runBoth(serverOpts, scenario, harnessOpts) {

@@ -66,3 +66,12 @@ void stats.framesWritten;
 // @ts-expect-error a Server or a Namespace, not its adapter
 adapterStats(io.of("/").adapter);
 void counts;
+
+// accelerate() through `import`, with the cluster adapter's factory.
+import { accelerate } from "socket.io-native";
+import type { AccelerateOptions } from "socket.io-native";
+import { createAdapter as createClusterAdapter } from "@socket.io/cluster-adapter";
+const accelerateOptions: AccelerateOptions = {};
+new Server(createServer(), { adapter: accelerate(createClusterAdapter(), accelerateOptions), parser });
+const acceleratedNow: boolean | undefined = adapterStats(io).accelerated;
+void acceleratedNow;

@@ -52,3 +52,22 @@ if (stats.fanout) {
 const wrongCount: string = stats.rooms;
 void chatSockets;
 void wrongCount;
+
+// accelerate() hands back the factory's own type: an official adapter factory
+// stays what socket.io's `adapter` option takes.
+import redisAdapter = require("@socket.io/redis-adapter");
+declare const pubClient: any;
+declare const subClient: any;
+const accelerated = sio.accelerate(redisAdapter.createAdapter(pubClient, subClient));
+new Server(httpServer, { adapter: accelerated, parser: sio.parser });
+const acceleratedClass: typeof sio.NativeAdapter = sio.accelerate(sio.NativeAdapter, {});
+// @ts-expect-error accelerate() takes no options yet
+sio.accelerate(accelerated, { fanout: false });
+// @ts-expect-error the factory is a function
+sio.accelerate("redis");
+const accelerationStats = sio.adapterStats(io);
+const isAccelerated: boolean | undefined = accelerationStats.accelerated;
+const why: string | null | undefined = accelerationStats.reason;
+void acceleratedClass;
+void isAccelerated;
+void why;

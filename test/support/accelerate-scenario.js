@@ -1,0 +1,157 @@
+'use strict';
+
+/**
+ * The scenario the accelerate() cluster tests run on a mixed cluster (official
+ * and accelerated nodes) and on the same cluster with no acceleration:
+ * broadcasts with rooms and except from every node, broadcast acks with a
+ * timeout, fetchSockets, socketsJoin / socketsLeave, serverSideEmit with and
+ * without acks, disconnectSockets. Three nodes A, B, C (ClusterNode-like:
+ * `call()`, `url`, `name`; cluster-node.js's operations) and the clients of
+ * LAYOUT.
+ */
+
+const assert = require('node:assert');
+const { connectClient, until, got, settle } = require('./cluster');
+
+/** Client name -> index of its node (A, B, C). */
+const LAYOUT = { a1: 0, a2: 0, b1: 1, b2: 1, c1: 2 };
+/** Rooms each client joins before the scenario. */
+const ROOMS = { a1: ['r1'], b1: ['r1'], b2: ['r2'], c1: ['r2', 'r3'] };
+
+/**
+ * Connects the clients of LAYOUT to `nodes` (started by the caller), waits
+ * until the cluster delivers between every pair of nodes, and joins ROOMS.
+ * On failure, `stop()` runs before the error propagates.
+ *
+ * @param {any[]} nodes three nodes with ClusterNode's `call()`, `url`, `name`
+ * @param {() => Promise<void>} stop stops the nodes and what they need
+ */
+async function connectCluster(nodes, stop) {
+  const clients = [];
+  const ctx = { nodes, clients, byName: {}, stop };
+  try {
+    for (const [name, i] of Object.entries(LAYOUT)) {
+      const c = await connectClient(nodes[i], name);
+      // c1 never answers "maybe-ack": the broadcast ack times out with the others' answers.
+      c.on('maybe-ack', (...args) => {
+        const cb = args.pop();
+        if (name !== 'c1') cb(`${name}:${args[0]}`);
+      });
+      clients.push(c);
+    }
+    await settle(nodes, clients);
+    for (const c of clients) for (const room of ROOMS[c.name] || []) await c.emitWithAck('join', room);
+  } catch (err) {
+    await teardown(ctx);
+    throw err;
+  }
+  ctx.byName = Object.fromEntries(clients.map((c) => [c.name, c]));
+  return ctx;
+}
+
+async function teardown(ctx) {
+  if (!ctx) return;
+  for (const c of ctx.clients) c.disconnect();
+  await ctx.stop();
+}
+
+let markerSeq = 0;
+
+/**
+ * Broadcasts a marker from `node` and waits until every connected client has
+ * it: what the node published before has been delivered by then (Redis
+ * delivers one publisher's messages in order).
+ */
+async function barrier(ctx, node) {
+  const tag = `marker-${++markerSeq}`;
+  await node.call('broadcast', { event: 'marker', data: [tag] });
+  await until(() => ctx.clients.every((c) => !c.connected || got(c, 'marker').some((a) => a[0] === tag)),
+    `marker ${tag} from ${node.name}`);
+}
+
+/** Names of the sockets fetchSockets() returns from `node` for `args`, with their rooms. */
+async function fetched(node, args) {
+  const sockets = await node.call('fetchSockets', { timeout: 5000, ...args });
+  return sockets.map((s) => `${s.data.name}:${s.rooms.filter((r) => r !== s.id).join('+')}`).sort();
+}
+
+/**
+ * The scenario both clusters run. Returns what each client received (in
+ * order, markers and probes left out) and what the operations answered.
+ */
+async function scenario(ctx) {
+  const [A, B, C] = ctx.nodes;
+  const out = {};
+  // Only what arrives from here on counts (earlier tests may have used the cluster).
+  const start = new Map(ctx.clients.map((c) => [c, c.events.length]));
+  // Broadcasts with rooms and except, from an official node and from accelerated ones.
+  const sends = [
+    [A, { event: 's', data: [1], rooms: ['r1'], except: ['r2'] }],
+    [B, { event: 's', data: [2], rooms: ['r1', 'r2'] }],
+    [B, { event: 's', data: [3], except: ['r1'] }],
+    [C, { event: 's', data: [4, { deep: ['x', null, 1.5] }], rooms: ['r2'], except: ['r3'] }],
+    [A, { event: 's', data: [5] }],
+    [C, { event: 's', data: [6], rooms: ['nobody'] }],
+    [B, { event: 's', data: ['7'], rooms: ['r3'] }],
+  ];
+  for (const [node, args] of sends) {
+    await node.call('broadcast', args);
+    await barrier(ctx, node);
+  }
+  // Broadcast acks across nodes, answered by everyone, and timing out on c1.
+  const acks = await B.call('broadcastAck', { event: 'ack-me', data: [], timeout: 5000 });
+  out.acksFromB = { err: acks.err, responses: [...acks.responses].sort() };
+  const fromA = await A.call('broadcastAck', { event: 'ack-me', data: [], rooms: ['r2'], timeout: 5000 });
+  out.acksFromA = { err: fromA.err, responses: [...fromA.responses].sort() };
+  const partial = await C.call('broadcastAck', { event: 'maybe-ack', data: ['p'], timeout: 500 });
+  out.partial = { err: partial.err, responses: [...(partial.responses || [])].sort() };
+  // fetchSockets from every node.
+  out.fetchAll = await fetched(A, {});
+  out.fetchR2 = await fetched(B, { rooms: ['r2'] });
+  out.fetchExcept = await fetched(C, { except: ['r1'] });
+  // socketsJoin / socketsLeave requested from one node, acting on all.
+  await B.call('socketsJoin', { rooms: ['r2'], join: 'j' });
+  await A.call('socketsJoin', { rooms: ['r1'], except: ['r2'], join: ['j', 'k'] });
+  await until(async () => (await fetched(C, { rooms: ['j'] })).length === 4, 'four sockets in j');
+  out.afterJoin = await fetched(C, { rooms: ['j'] });
+  await C.call('broadcast', { event: 's', data: ['to-j'], rooms: ['j'], except: ['k'] });
+  await barrier(ctx, C);
+  await A.call('socketsLeave', { rooms: ['r2'], leave: 'j' });
+  await until(async () => (await fetched(B, { rooms: ['j'] })).length === 2, 'two sockets left in j');
+  out.afterLeave = await fetched(B, { rooms: ['j'] });
+  await A.call('broadcast', { event: 's', data: ['to-j-again'], rooms: ['j'] });
+  await barrier(ctx, A);
+  // serverSideEmit with and without acks.
+  const sse = await B.call('serverSideEmit', { event: 'ping-servers', data: ['from-B'], ack: true });
+  out.serverSideEmit = { err: sse.err, responses: [...(sse.responses || [])].sort() };
+  await C.call('serverSideEmit', { event: 'note', data: ['from-C'] });
+  await until(async () => (await A.call('received')).some((e) => e[0] === 'note'), 'A got the note');
+  out.received = [];
+  for (const node of ctx.nodes) out.received.push(await node.call('received'));
+  // disconnectSockets from an official node, reaching the accelerated ones.
+  await A.call('disconnectSockets', { rooms: ['r2'] });
+  await until(() => !ctx.byName.b2.connected && !ctx.byName.c1.connected, 'b2 and c1 disconnected');
+  out.afterDisconnect = await fetched(C, {});
+  await B.call('broadcast', { event: 's', data: ['last'] });
+  await barrier(ctx, B);
+  out.events = Object.fromEntries(ctx.clients.map((c) => [c.name,
+    c.events.slice(start.get(c)).filter((e) => e[0] !== 'marker' && e[0] !== 'probe').map((e) => e.map((v) => (typeof v === 'function' ? '<ack>' : v)))]));
+  return out;
+}
+
+/** What every cluster must agree on, whatever its adapters. */
+function checkOutcome(out) {
+  assert.deepStrictEqual(out.events.a1.filter((e) => e[0] === 's').map((e) => e[1]), [1, 2, 5, 'to-j-again', 'last']);
+  assert.deepStrictEqual(out.events.c1.filter((e) => e[0] === 's').map((e) => e[1]), [2, 3, 5, '7', 'to-j']);
+  assert.deepStrictEqual(out.acksFromB.responses, ['a1', 'a2', 'b1', 'b2', 'c1']);
+  assert.deepStrictEqual(out.acksFromA.responses, ['b2', 'c1']);
+  assert.deepStrictEqual(out.partial, { err: 'operation has timed out', responses: ['a1:p', 'a2:p', 'b1:p', 'b2:p'] });
+  assert.deepStrictEqual(out.fetchR2, ['b2:r2', 'c1:r2+r3']);
+  // (cluster-node.js sorts each socket's rooms.)
+  assert.deepStrictEqual(out.afterJoin, ['a1:j+k+r1', 'b1:j+k+r1', 'b2:j+r2', 'c1:j+r2+r3']);
+  assert.deepStrictEqual(out.afterLeave, ['a1:j+k+r1', 'b1:j+k+r1']);
+  assert.deepStrictEqual(out.serverSideEmit.responses, ['A', 'C']);
+  assert.deepStrictEqual(out.afterDisconnect, ['a1:j+k+r1', 'a2:', 'b1:j+k+r1']);
+}
+
+module.exports = { LAYOUT, ROOMS, connectCluster, teardown, barrier, scenario, checkOutcome };
