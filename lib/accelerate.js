@@ -182,6 +182,7 @@ function acceleratedPrototype(proto) {
       const fanout = this._fanout;
       const sockets = this.nsp.sockets;
       const depth = index.enter();
+      let count = 0;
       try {
         const n = index.recipients(opts.rooms, opts.except, depth);
         const out = index.outPool[depth];
@@ -189,15 +190,21 @@ function acceleratedPrototype(proto) {
         for (let i = 0; i < n; i++) {
           const socket = index.socketAt(out[i], sockets);
           if (socket === undefined) continue;
+          count++;
           if (fanout.take(depth, out[i], socket)) continue;
           callback(socket);
         }
       } finally {
         // Also when user code threw: the sockets taken before it get the
-        // packet, as stock would have written them before the throw.
-        fanout.end(depth);
-        index.exit();
+        // packet, as stock would have written them before the throw; the
+        // nesting level is released even when that write throws too.
+        try {
+          fanout.end(depth);
+        } finally {
+          index.exit();
+        }
       }
+      fanout.counted(count, false);
     }
   }
 
