@@ -101,10 +101,9 @@ export interface FanoutStats {
   /** Recipients written the standard way: connection busy, or not registered. */
   handedBusy: number;
   handedUnknown: number;
-  /** Remainders written the standard way: socket buffer full, write error, handed back at a ping. */
+  /** Remainders written the standard way: socket buffer full, write error. */
   handedPartial: number;
   handedError: number;
-  handedBack: number;
   /** Frame deliveries and bytes in remainders. */
   framesHanded: number;
   bytesHanded: number;

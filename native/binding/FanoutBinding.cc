@@ -397,23 +397,6 @@ Napi::Value FlushNow(const Napi::CallbackInfo& info) {
   return remainderOrUndefined(env, has, remainder);
 }
 
-// handBack(id) -> Buffer[] | undefined: JS may have bytes of its own in flight
-// on this connection that it did not announce (ws's automatic pong). Returns
-// the corked frames unwritten for JS to write behind them; the connection is
-// busy until setBusy(id, false).
-Napi::Value HandBack(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!isId(info[0])) {
-    throwTypeError(env, "id must be a number");
-    return env.Undefined();
-  }
-  FanoutInstance* self = instanceOf(info);
-  FanOut::Remainder remainder;
-  const bool has = self->fanout().handBack(idOf(info[0]), remainder);
-  self->syncCorked();
-  return remainderOrUndefined(env, has, remainder);
-}
-
 // What a broadcast's message turned out to be (see messageBytes).
 enum class Message { Text, Binary, Unframeable, Invalid };
 
@@ -732,7 +715,6 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   set("handedUnknown", s.handedUnknown);
   set("handedPartial", s.handedPartial);
   set("handedError", s.handedError);
-  set("handedBack", s.handedBack);
   set("framesHanded", s.framesHanded);
   set("bytesHanded", s.bytesHanded);
   set("droppedVolatile", s.droppedVolatile);
@@ -785,7 +767,6 @@ void InitFanout(Napi::Env env, Napi::Object exports) {
   add("unregister", Unregister);
   add("setBusy", SetBusy);
   add("flushNow", FlushNow);
-  add("handBack", HandBack);
   add("broadcast", Broadcast);
   add("flush", Flush);
   add("onRemainder", OnRemainder);

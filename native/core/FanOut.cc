@@ -14,16 +14,6 @@ std::size_t FanOut::Remainder::bytes() const noexcept {
   return total - offset;
 }
 
-void FanOut::Remainder::copyTo(std::uint8_t* out) const noexcept {
-  std::size_t skip = offset;
-  for (const FrameRef& frame : frames) {
-    const std::size_t length = frame.size() - skip;
-    std::memcpy(out, frame.data() + skip, length);
-    out += length;
-    skip = 0;
-  }
-}
-
 std::size_t FanOut::enqueue(std::span<const FrameRef> frames, std::span<const std::uint32_t> ids,
                             std::uint32_t* out, bool isVolatile) noexcept {
   ++stats_.broadcasts;
@@ -204,21 +194,6 @@ Status FanOut::setBusy(std::uint32_t id, bool busy, Remainder& remainder,
   if (busy && connection->dirty) hasRemainder = writeQueue(*connection, remainder);
   connection->busy = busy;
   return Status::Ok;
-}
-
-bool FanOut::handBack(std::uint32_t id, Remainder& remainder) noexcept {
-  Connection* connection = table_.find(id);
-  if (connection == nullptr) return false;
-  connection->busy = true;
-  if (!connection->dirty || connection->queue.empty()) return false;
-  remainder.id = id;
-  remainder.offset = 0;
-  remainder.frames = std::move(connection->queue);
-  uncork(*connection);
-  ++stats_.handedBack;
-  stats_.framesHanded += remainder.frames.size();
-  stats_.bytesHanded += remainder.bytes();
-  return true;
 }
 
 std::size_t FanOut::truncateTurn(std::uint32_t id) noexcept {

@@ -44,7 +44,6 @@ class FanOut {
     std::uint64_t handedUnknown = 0;    // recipients handed to JS: id not registered
     std::uint64_t handedPartial = 0;    // remainders handed to JS: socket buffer full
     std::uint64_t handedError = 0;      // remainders handed to JS: write error (e.g. EPIPE)
-    std::uint64_t handedBack = 0;       // queues handed to JS unwritten by handBack()
     std::uint64_t framesHanded = 0;     // frame deliveries (whole or tail) in remainders
     std::uint64_t bytesHanded = 0;      // bytes in remainders
     std::uint64_t droppedVolatile = 0;  // volatile deliveries dropped: frames corked this tick
@@ -60,8 +59,6 @@ class FanOut {
     std::size_t offset = 0;
     std::vector<FrameRef> frames;
     std::size_t bytes() const noexcept;
-    // Copies the unwritten bytes, in order, to `out` (which holds bytes()).
-    void copyTo(std::uint8_t* out) const noexcept;
   };
 
   // Gather writes carry at most this many frames (Linux's UIO_MAXIOV); a
@@ -118,14 +115,6 @@ class FanOut {
   // Going busy writes the queue first: corked frames were sent before
   // whatever JS is about to write, and must reach the socket first.
   Status setBusy(std::uint32_t id, bool busy, Remainder& remainder, bool& hasRemainder) noexcept;
-
-  // Marks a connection busy and moves its corked frames, unwritten, into
-  // `remainder` for JS to write. For when JS may already have bytes in flight
-  // on the socket that it did not announce beforehand (ws answers a client's
-  // ping with a pong on its own, and libuv may hold part of it): writing the
-  // corked frames natively could then land inside that frame. Returns whether
-  // there were frames.
-  bool handBack(std::uint32_t id, Remainder& remainder) noexcept;
 
   // Starts a new JS turn. A turn is what runs between two runs of Node's
   // nextTick queue; the binding's caller advances it there. Stock socket.io
