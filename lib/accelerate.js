@@ -6,6 +6,7 @@ const binding = require('./binding');
 const { invalidArgError, unknownOptionError, adapterNotCalledError } = require('./errors');
 const { nativeRooms, initNativeRooms } = require('./native-rooms');
 const { initLocalLayer } = require('./adapter');
+const { deliver } = require('./native-fanout');
 
 /** The code of the warning an adapter that stays unaccelerated gets. */
 const WARNING_CODE = 'SOCKET_IO_NATIVE_NOT_ACCELERATED';
@@ -178,33 +179,7 @@ function acceleratedPrototype(proto) {
       if (armed === null) return super.apply(opts, callback);
       // Consumed before any user code runs: a nested broadcast arms its own.
       this._armed = null;
-      const index = this._index;
-      const fanout = this._fanout;
-      const sockets = this.nsp.sockets;
-      const depth = index.enter();
-      let count = 0;
-      try {
-        const n = index.recipients(opts.rooms, opts.except, depth);
-        const out = index.outPool[depth];
-        fanout.begin(depth, armed.packet, armed.encodedPackets, armed.packetOpts);
-        for (let i = 0; i < n; i++) {
-          const socket = index.socketAt(out[i], sockets);
-          if (socket === undefined) continue;
-          count++;
-          if (fanout.take(depth, out[i], socket)) continue;
-          callback(socket);
-        }
-      } finally {
-        // Also when user code threw: the sockets taken before it get the
-        // packet, as stock would have written them before the throw; the
-        // nesting level is released even when that write throws too.
-        try {
-          fanout.end(depth);
-        } finally {
-          index.exit();
-        }
-      }
-      fanout.counted(count, false);
+      deliver(this, opts, this._fanout, armed.packet, armed.encodedPackets, armed.packetOpts, callback);
     }
   }
 

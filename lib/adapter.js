@@ -2,7 +2,7 @@
 
 const { Adapter } = require('socket.io-adapter');
 const { nativeRooms } = require('./native-rooms');
-const { createNativeFanout } = require('./native-fanout');
+const { createNativeFanout, deliver } = require('./native-fanout');
 
 /**
  * Sets up the instance state NativeAdapter's own methods use, on top of what
@@ -50,7 +50,7 @@ function initLocalLayer(adapter) {
  * The local-layer methods a cluster adapter reaches through `super`
  * (broadcast, broadcastWithAck, addSockets, delSockets, disconnectSockets,
  * fetchSockets, sockets) all go through `apply()` (from {@link nativeRooms}) or the
- * single delivery loop in {@link NativeAdapter#_deliver}.
+ * single delivery loop, `deliver` in lib/native-fanout.js.
  */
 class NativeAdapter extends nativeRooms(Adapter) {
   /**
@@ -114,10 +114,11 @@ class NativeAdapter extends nativeRooms(Adapter) {
   }
 
   /**
-   * The one per-recipient loop of a broadcast: the same writes stock makes,
-   * for the sockets the registry returned, except that a broadcast without
-   * an ack hands the recipients on plain websocket connections to the native
-   * fan-out. Everything that writes a broadcast goes through here.
+   * Writes a broadcast: the same writes stock makes, for the sockets the
+   * registry returned, except that a broadcast without an ack hands the
+   * recipients on plain websocket connections to the native fan-out. The
+   * loop itself is {@link deliver} (lib/native-fanout.js), shared with the
+   * adapters under accelerate().
    *
    * @private
    * @param {any} packet
@@ -128,38 +129,13 @@ class NativeAdapter extends nativeRooms(Adapter) {
    * @returns {number} the number of sockets written to
    */
   _deliver(packet, opts, encodedPackets, packetOpts, ack) {
-    const index = this._index;
-    const sockets = this.nsp.sockets;
-    const depth = index.enter();
-    // Native writes for broadcasts without an ack (lib/native-fanout.js).
+    // Broadcasts with an ack keep the standard writes: each recipient records the callback.
     const fanout = ack === undefined ? this._fanout : null;
-    let count = 0;
-    try {
-      const n = index.recipients(opts.rooms, opts.except, depth);
-      const out = index.outPool[depth];
-      if (fanout !== null) fanout.begin(depth, packet, encodedPackets, packetOpts);
-      for (let i = 0; i < n; i++) {
-        const socket = index.socketAt(out[i], sockets);
-        if (socket === undefined) continue;
-        count++;
-        if (fanout !== null && fanout.take(depth, out[i], socket)) continue;
-        if (ack !== undefined) socket.acks.set(packet.id, ack);
-        if (typeof socket.notifyOutgoingListeners === 'function') socket.notifyOutgoingListeners(packet);
-        socket.client.writeToEngine(encodedPackets, packetOpts);
-      }
-    } finally {
-      // Also when user code threw: the sockets taken before it get the packet,
-      // as stock would have written them before the throw. The nesting level
-      // is released even when that write throws too, or every later
-      // broadcast would run one level deeper.
-      try {
-        if (fanout !== null) fanout.end(depth);
-      } finally {
-        index.exit();
-      }
-    }
-    if (this._fanout !== null) this._fanout.counted(count, ack !== undefined);
-    return count;
+    return deliver(this, opts, fanout, packet, encodedPackets, packetOpts, (socket) => {
+      if (ack !== undefined) socket.acks.set(packet.id, ack);
+      if (typeof socket.notifyOutgoingListeners === 'function') socket.notifyOutgoingListeners(packet);
+      socket.client.writeToEngine(encodedPackets, packetOpts);
+    });
   }
 
 }

@@ -20,6 +20,12 @@ export declare class NativeFanout {
   counted(recipients: number, acked: boolean): void;
 }
 
+/**
+ * The per-recipient loop of a broadcast on native rooms: recipients offered to `fanout` (null: none),
+ * the others written with `write`. Returns the number of recipients.
+ */
+export declare function deliver(adapter: any, opts: { rooms: Set<any>; except?: Set<any> }, fanout: NativeFanout | null,
+  packet: any, encodedPackets: any, packetOpts: any, write: (socket: any) => void): number;
 /** A NativeFanout for one adapter, or null when the fan-out is not available. */
 export declare function createNativeFanout(index: SlotTags): NativeFanout | null;
 /** Whether broadcasts can take the native fan-out (addon loaded, not SOCKET_IO_NATIVE_FANOUT=0). */

@@ -400,6 +400,51 @@ class NativeFanout {
 }
 
 /**
+ * The one per-recipient loop of a broadcast on native rooms, for NativeAdapter
+ * and for adapters under accelerate(): the recipients the registry computes
+ * (union of `opts.rooms` minus `opts.except`), in order, each offered to the
+ * native fan-out when `fanout` is not null and written with `write` when it
+ * does not take it. Exception-safe: when user code throws, the sockets taken
+ * before it get the packet, as stock would have written them before the
+ * throw, and the nesting level is released even when that write throws too.
+ *
+ * @param {any} adapter an adapter on native rooms (`_index`, `nsp`, `_fanout`)
+ * @param {{ rooms: Set<any>, except?: Set<any> }} opts
+ * @param {NativeFanout | null} fanout the adapter's fan-out, or null: every recipient written with `write`
+ * @param {any} packet
+ * @param {any} encodedPackets
+ * @param {any} packetOpts
+ * @param {(socket: any) => void} write the standard write of one recipient
+ * @returns {number} the number of sockets written to
+ */
+function deliver(adapter, opts, fanout, packet, encodedPackets, packetOpts, write) {
+  const index = adapter._index;
+  const sockets = adapter.nsp.sockets;
+  const depth = index.enter();
+  let count = 0;
+  try {
+    const n = index.recipients(opts.rooms, opts.except, depth);
+    const out = index.outPool[depth];
+    if (fanout !== null) fanout.begin(depth, packet, encodedPackets, packetOpts);
+    for (let i = 0; i < n; i++) {
+      const socket = index.socketAt(out[i], sockets);
+      if (socket === undefined) continue;
+      count++;
+      if (fanout !== null && fanout.take(depth, out[i], socket)) continue;
+      write(socket);
+    }
+  } finally {
+    try {
+      if (fanout !== null) fanout.end(depth);
+    } finally {
+      index.exit();
+    }
+  }
+  if (adapter._fanout !== null) adapter._fanout.counted(count, fanout === null);
+  return count;
+}
+
+/**
  * A NativeFanout for one adapter, or null when broadcasts cannot take the
  * native path in this process.
  *
@@ -411,4 +456,4 @@ function createNativeFanout(index) {
   return registry === null ? null : new NativeFanout(registry, index);
 }
 
-module.exports = { NativeFanout, createNativeFanout, fanoutAvailable, connectionRegistry };
+module.exports = { NativeFanout, createNativeFanout, deliver, fanoutAvailable, connectionRegistry };
