@@ -45,7 +45,7 @@ if (!binding.native || !binding.addon.registry) {
   console.error(`native room registry not available (${binding.reason || 'addon built without the registry'})`);
   process.exit(1);
 }
-const { NativeAdapter } = require('../lib/adapter');
+const { NativeAdapter } = require('../lib/adapters/adapter');
 
 const ROUNDS = quick ? 3 : 7;
 

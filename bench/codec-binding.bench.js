@@ -9,7 +9,7 @@
  *
  *   node bench/codec-binding.bench.js [--rounds 15]
  *
- * The numbers decide which path lib/parser.js takes (see bench/RESULTS.md).
+ * The numbers decide which path lib/parser/index.js takes (see bench/RESULTS.md).
  */
 
 const os = require('os');
@@ -174,7 +174,7 @@ function jsFindPlaceholders(value, path, found) {
   }
 }
 
-/** Follows the binding's hints on the parsed value, as lib/parser.js must. */
+/** Follows the binding's hints on the parsed value, as lib/parser/index.js must. */
 function verify(root, paths) {
   let count = 0;
   for (const path of paths) {

@@ -25,7 +25,7 @@ const { parseOptions, numberArg, commandLine } = require('./support/cli');
  */
 
 const stock = require('socket.io-parser');
-const ours = require('../lib/parser-js');
+const ours = require('../lib/parser/parser-js');
 
 const dataObject = [{
   a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],

@@ -1,5 +1,5 @@
 import type { Namespace, Server } from "socket.io";
-import type { NativeAdapterStats } from "./adapter";
+import type { NativeAdapterStats } from "./adapters/adapter";
 import * as parser from "./parser";
 
 /** Packet parser for `new Server(httpServer, { parser })`. */
@@ -14,9 +14,9 @@ export {
   RegistryCounts,
   NativeSessionAwareAdapter,
   nativeRooms,
-} from "./adapter";
-export { createRedisAdapter, RedisAdapterOptions } from "./create-redis-adapter";
-export { accelerate, AccelerateOptions } from "./accelerate";
+} from "./adapters/adapter";
+export { createRedisAdapter, RedisAdapterOptions } from "./adapters/redis/create-redis-adapter";
+export { accelerate, AccelerateOptions } from "./adapters/accelerate";
 
 /** Whether the native addon loaded. */
 export declare const native: boolean;

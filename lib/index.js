@@ -5,14 +5,14 @@
  */
 
 const binding = require('./binding');
-const { createAdapter } = require('./create-adapter');
-const { NativeAdapter } = require('./adapter');
-const { nativeRooms } = require('./native-rooms');
-const { NativeSessionAwareAdapter } = require('./session-aware-adapter');
-const { createRedisAdapter } = require('./create-redis-adapter');
+const { createAdapter } = require('./adapters/create-adapter');
+const { NativeAdapter } = require('./adapters/adapter');
+const { nativeRooms } = require('./rooms/native-rooms');
+const { NativeSessionAwareAdapter } = require('./adapters/session-aware-adapter');
+const { createRedisAdapter } = require('./adapters/redis/create-redis-adapter');
 const { nativeMemory } = require('./native-memory');
-const { adapterStats } = require('./adapter-stats');
-const { accelerate } = require('./accelerate');
+const { adapterStats } = require('./adapters/adapter-stats');
+const { accelerate } = require('./adapters/accelerate');
 
 module.exports = {
   createAdapter,

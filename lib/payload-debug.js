@@ -37,7 +37,7 @@ function namedExplicitly(ns) {
 
 /**
  * Read once, when the package loads, like the other namespaces' `enabled`
- * checks in the parser (see lib/decoder.js).
+ * checks in the parser (see lib/parser/decoder.js).
  */
 const payloadLogging = debug.enabled && namedExplicitly(PAYLOAD_NAMESPACE);
 

@@ -16,7 +16,7 @@ const assert = require('node:assert');
 const { startNodeCluster } = require('./support/node-cluster');
 const { connectCluster, teardown, barrier, scenario, checkOutcome } = require('./support/accelerate-scenario');
 const binding = require('../lib/binding');
-const { fanoutAvailable } = require('../lib/native-fanout');
+const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 
 const NATIVE = binding.native && binding.addon.registry != null;
 

@@ -16,7 +16,7 @@ const { findPostgresBin, startPostgres } = require('./support/postgres-process')
 const { startNodes, until, got } = require('./support/cluster');
 const { connectCluster, teardown, barrier, scenario, checkOutcome } = require('./support/accelerate-scenario');
 const binding = require('../lib/binding');
-const { fanoutAvailable } = require('../lib/native-fanout');
+const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 
 const SKIP = findPostgresBin() !== null ? false
   : 'PostgreSQL server binaries not found: install them (apt-get install postgresql) to run the Postgres adapter tests';

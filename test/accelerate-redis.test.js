@@ -20,7 +20,7 @@ const { findRedisServer, startRedis } = require('./support/redis-process');
 const { startNodes, connectClient, until, got, settle } = require('./support/cluster');
 const { connectCluster, teardown, barrier, scenario, checkOutcome } = require('./support/accelerate-scenario');
 const binding = require('../lib/binding');
-const { fanoutAvailable } = require('../lib/native-fanout');
+const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 
 const HAVE_REDIS = findRedisServer() !== null;
 const SKIP = HAVE_REDIS ? false

@@ -16,9 +16,9 @@ const ioc = require('socket.io-client');
 const socketIoAdapter = require('socket.io-adapter');
 const { Adapter, SessionAwareAdapter, ClusterAdapter, ClusterAdapterWithHeartbeat } = socketIoAdapter;
 const { accelerate, adapterStats, parser } = require('../lib');
-const { WARNING_CODE } = require('../lib/accelerate');
+const { WARNING_CODE } = require('../lib/adapters/accelerate');
 const binding = require('../lib/binding');
-const { fanoutAvailable } = require('../lib/native-fanout');
+const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 const { runBoth, waitFor, until } = require('./support/e2e');
 
 const NATIVE = binding.native && binding.addon.registry != null;

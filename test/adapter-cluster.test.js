@@ -13,8 +13,8 @@ const http = require('node:http');
 const { Server } = require('socket.io');
 const ioc = require('socket.io-client');
 const { ClusterAdapter } = require('socket.io-adapter');
-const { nativeRooms } = require('../lib/native-rooms');
-const { MapView } = require('../lib/map-view');
+const { nativeRooms } = require('../lib/rooms/native-rooms');
+const { MapView } = require('../lib/rooms/map-view');
 const { waitFor, nativeMode } = require('./support/e2e');
 
 /**

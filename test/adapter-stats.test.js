@@ -7,7 +7,7 @@
 // adapterStats reads the default adapter's maps). The declared types are
 // checked against the runtime object: its keys, as they are at run time
 // (so a counter added to the fan-out only needs its line in
-// lib/adapter.d.ts), are written into a TypeScript object literal typed
+// lib/adapters/adapter.d.ts), are written into a TypeScript object literal typed
 // NativeAdapterStats, and tsc must accept it, which fails on a key the
 // declaration lacks (excess property), a declared key the object lacks
 // (missing property) and a value of another type.
@@ -20,7 +20,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { runBoth, waitFor } = require('./support/e2e');
 const { adapterStats } = require('../lib/index');
-const { fanoutAvailable } = require('../lib/native-fanout');
+const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 
 const root = path.join(__dirname, '..');
 

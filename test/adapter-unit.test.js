@@ -4,9 +4,9 @@ const test = require('node:test');
 const assert = require('node:assert');
 const { Adapter, SessionAwareAdapter } = require('socket.io-adapter');
 const { fakeSocket, makePair, snapshot, fakeNsp } = require('./support/adapter-pair');
-const { createAdapter } = require('../lib/create-adapter');
-const { NativeAdapter } = require('../lib/adapter');
-const { MapView } = require('../lib/map-view');
+const { createAdapter } = require('../lib/adapters/create-adapter');
+const { NativeAdapter } = require('../lib/adapters/adapter');
+const { MapView } = require('../lib/rooms/map-view');
 const binding = require('../lib/binding');
 
 const nativeMode = binding.native && binding.addon.registry != null;
@@ -238,7 +238,7 @@ test('views print like stock Maps and Sets', { skip: !nativeMode && 'stock adapt
 });
 
 test('nativeRooms() under a cluster-style adapter: its super calls reach native rooms', { skip: !nativeMode && 'needs the registry' }, async () => {
-  const { nativeRooms } = require('../lib/native-rooms');
+  const { nativeRooms } = require('../lib/rooms/native-rooms');
   // What a cluster adapter does: publish, then run the local layer via super.
   class ClusterLike extends Adapter {
     constructor(nsp) {

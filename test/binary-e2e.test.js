@@ -23,7 +23,7 @@ const { EventEmitter } = require('node:events');
 const msgpackParser = require('socket.io-msgpack-parser');
 const { runBoth, nativeMode } = require('./support/e2e');
 const { parser: ourParser } = require('../lib/index');
-const { fanoutAvailable } = require('../lib/native-fanout');
+const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 
 const fanout = fanoutAvailable();
 

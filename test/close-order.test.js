@@ -21,7 +21,7 @@ const { spawn } = require('node:child_process');
 const ioc = require('socket.io-client');
 const { WebSocket } = require('ws');
 const { runBoth, waitFor, until } = require('./support/e2e');
-const { fanoutAvailable } = require('../lib/native-fanout');
+const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 
 const fanout = fanoutAvailable();
 const CHILD = path.join(__dirname, 'support', 'exit-child.js');

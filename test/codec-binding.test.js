@@ -178,7 +178,7 @@ function resolve(root, path) {
   return value;
 }
 
-/** The binding's hints, filtered the way lib/parser.js verifies them. */
+/** The binding's hints, filtered the way lib/parser/index.js verifies them. */
 function nativePlaceholderPaths(str, payloadBegin) {
   const hints = codec.findPlaceholders(str, payloadBegin);
   if (hints === null) return null;

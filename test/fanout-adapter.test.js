@@ -21,7 +21,7 @@ const { Server } = require('socket.io');
 const ioc = require('socket.io-client');
 const { runBoth, waitFor, until } = require('./support/e2e');
 const { createAdapter, parser } = require('../lib/index');
-const { fanoutAvailable, connectionRegistry } = require('../lib/native-fanout');
+const { fanoutAvailable, connectionRegistry } = require('../lib/fanout/native-fanout');
 
 const skip = fanoutAvailable() ? false : 'native fan-out not available';
 const turn = () => new Promise((resolve) => setImmediate(resolve));

@@ -11,8 +11,8 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const { fakeNsp, fakeSocket } = require('./support/adapter-pair');
-const { createAdapter } = require('../lib/create-adapter');
-const { NativeFanout } = require('../lib/native-fanout');
+const { createAdapter } = require('../lib/adapters/create-adapter');
+const { NativeFanout } = require('../lib/fanout/native-fanout');
 const binding = require('../lib/binding');
 
 const skip = binding.native && binding.addon.registry != null ? false : 'needs the native registry';

@@ -14,7 +14,7 @@ const { Server } = require('socket.io');
 const { io: connect } = require('socket.io-client');
 const { Encoder } = require('socket.io-parser');
 const binding = require('../lib/binding');
-const { descriptorOfEngineSocket, isEngineSocketIdle } = require('../lib/websocket-descriptor');
+const { descriptorOfEngineSocket, isEngineSocketIdle } = require('../lib/fanout/websocket-descriptor');
 
 const fanout = binding.native ? binding.addon.fanout : null;
 const skip = fanout ? false : `native addon not loaded (${binding.reason})`;

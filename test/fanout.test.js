@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const { WebSocketServer, WebSocket, Sender } = require('ws');
 const binding = require('../lib/binding');
-const { descriptorOfWebSocket, isWebSocketIdle } = require('../lib/websocket-descriptor');
+const { descriptorOfWebSocket, isWebSocketIdle } = require('../lib/fanout/websocket-descriptor');
 
 const fanout = binding.native ? binding.addon.fanout : null;
 const skip = fanout ? false : `native addon not loaded (${binding.reason})`;
@@ -529,7 +529,7 @@ test('the descriptor reserve is set from SOCKET_IO_NATIVE_FD_RESERVE, and garbag
   const { execFileSync } = require('node:child_process');
   // A fresh process per setting: lib/env.js reads it once, when the package loads.
   const code = `
-    const { ConnectionRegistry } = require(${JSON.stringify(require.resolve('../lib/connection-registry'))});
+    const { ConnectionRegistry } = require(${JSON.stringify(require.resolve('../lib/fanout/connection-registry'))});
     const { fanout } = require(${JSON.stringify(require.resolve('../lib/binding'))}).addon;
     const warnings = [];
     process.on('warning', (w) => warnings.push(w.code));

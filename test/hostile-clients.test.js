@@ -131,7 +131,7 @@ const WS_CASES = [
  * recursive walk, so a binary packet nested deeper than the JS stack allows
  * fails with a RangeError ("Maximum call stack size exceeded") and stock
  * closes the connection; where that happens depends on the stack size.
- * This parser walks big binary packets breadth-first (lib/reconstruct.js),
+ * This parser walks big binary packets breadth-first (lib/parser/reconstruct.js),
  * so it delivers the event, as both deliver a non-binary packet nested as
  * deeply. The test pins our behaviour and only records stock's.
  */

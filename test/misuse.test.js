@@ -114,7 +114,7 @@ test('counts are integers >= 0; anything else warns once and keeps the default',
 function probe(env, dir = root) {
   const script = `
     const { native } = require('./lib/index');
-    const { fanoutAvailable, connectionRegistry } = require('./lib/native-fanout');
+    const { fanoutAvailable, connectionRegistry } = require('./lib/fanout/native-fanout');
     const registry = connectionRegistry();
     const budget = registry === null ? null : registry.fanout.flushBudget();
     console.log(JSON.stringify({ native, fanout: fanoutAvailable(), budget }));

@@ -151,7 +151,7 @@ test('the packed tarball installs and runs with no compiler, then falls back wit
   // Tagged glibc: on musl node-gyp-build must not pick it (it would fail to
   // load there); it builds from source instead.
   assert.match(prebuilt[0], /\.glibc\.node$/, 'the prebuild is tagged with its libc');
-  for (const f of ['lib/index.js', 'lib/index.mjs', 'lib/index.d.ts', 'lib/parser.mjs', 'binding.gyp', 'scripts/sources.js', 'scripts/install-failed.js']) {
+  for (const f of ['lib/index.js', 'lib/index.mjs', 'lib/index.d.ts', 'lib/parser/index.mjs', 'binding.gyp', 'scripts/sources.js', 'scripts/install-failed.js']) {
     assert.ok(files.includes(f), `${f} in the tarball`);
   }
   // The README's reading (docs/, the benchmark results and chart) ships; no benchmark code.

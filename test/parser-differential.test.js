@@ -12,7 +12,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 
 const stock = require('socket.io-parser');
-const ours = require('../lib/parser-js');
+const ours = require('../lib/parser/parser-js');
 
 const SEED = process.env.PARSER_SEED !== undefined
   ? Number(process.env.PARSER_SEED) >>> 0

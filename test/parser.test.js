@@ -10,7 +10,7 @@ const assert = require('node:assert');
 const http = require('node:http');
 
 const stock = require('socket.io-parser');
-const ours = require('../lib/parser-js');
+const ours = require('../lib/parser/parser-js');
 const binding = require('../lib/binding');
 const { Emitter } = require('@socket.io/component-emitter');
 

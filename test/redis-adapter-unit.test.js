@@ -12,9 +12,9 @@ const http = require('node:http');
 const { Server } = require('socket.io');
 const { Encoder } = require('socket.io-parser');
 const { createRedisAdapter } = require('../lib');
-const { checkAdapterVersion, streamNameFor } = require('../lib/create-redis-adapter');
-const { redisStreamsAdapterClass } = require('../lib/redis-streams-adapter');
-const { NativeAdapter } = require('../lib/adapter');
+const { checkAdapterVersion, streamNameFor } = require('../lib/adapters/redis/create-redis-adapter');
+const { redisStreamsAdapterClass } = require('../lib/adapters/redis/redis-streams-adapter');
+const { NativeAdapter } = require('../lib/adapters/adapter');
 const binding = require('../lib/binding');
 const { findRedisServer, startRedis } = require('./support/redis-process');
 const { until } = require('./support/cluster');
@@ -137,7 +137,7 @@ describe('createRedisAdapter: lifecycle', {
 });
 
 describe('createRedisAdapter: what is read from Redis is checked', () => {
-  const check = require('../lib/redis-message-check');
+  const check = require('../lib/adapters/redis/redis-message-check');
 
   it('accepts the broadcast packets socket.io produces and refuses what socket.io-client rejects', () => {
     const { Decoder } = require('socket.io-parser');

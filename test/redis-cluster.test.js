@@ -14,7 +14,7 @@ const assert = require('node:assert');
 const { findRedisServer, startRedis } = require('./support/redis-process');
 const { startNodes, connectClient, until, got, settle } = require('./support/cluster');
 const binding = require('../lib/binding');
-const { fanoutAvailable } = require('../lib/native-fanout');
+const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 
 const HAVE_REDIS = findRedisServer() !== null;
 const SKIP = HAVE_REDIS ? false
@@ -112,7 +112,7 @@ describe('Redis cluster: three nodes with createRedisAdapter (node-redis)', { sk
   });
 
   it('keeps namespaces apart, on their own streams', async () => {
-    const { streamNameFor } = require('../lib/create-redis-adapter');
+    const { streamNameFor } = require('../lib/adapters/redis/create-redis-adapter');
     assert.notStrictEqual(streamNameFor('/', { streamName: 's', streamCount: 3 }),
       streamNameFor('/chat', { streamName: 's', streamCount: 3 }));
     const chatA = await connectClient(ctx.nodes[0], 'chat-a', { nsp: '/chat' });

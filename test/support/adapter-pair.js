@@ -7,7 +7,7 @@
 
 const { Adapter } = require('socket.io-adapter');
 const { Encoder } = require('socket.io-parser');
-const { createAdapter } = require('../../lib/create-adapter');
+const { createAdapter } = require('../../lib/adapters/create-adapter');
 
 /**
  * @param {any} [opts] server opts

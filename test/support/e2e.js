@@ -9,9 +9,9 @@
 const http = require('node:http');
 const { Server } = require('socket.io');
 const ioc = require('socket.io-client');
-const { createAdapter } = require('../../lib/create-adapter');
-const { NativeAdapter } = require('../../lib/adapter');
-const { accelerate, accelerationOf } = require('../../lib/accelerate');
+const { createAdapter } = require('../../lib/adapters/create-adapter');
+const { NativeAdapter } = require('../../lib/adapters/adapter');
+const { accelerate, accelerationOf } = require('../../lib/adapters/accelerate');
 const binding = require('../../lib/binding');
 
 const nativeMode = binding.native && binding.addon.registry != null;

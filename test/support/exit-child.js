@@ -31,7 +31,7 @@ const http = require('node:http');
 const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
 const { Server } = require('socket.io');
 const { createAdapter, parser } = require('../../lib/index');
-const { fanoutAvailable } = require('../../lib/native-fanout');
+const { fanoutAvailable } = require('../../lib/fanout/native-fanout');
 
 /** Frames corked natively so far, or null when nothing is corked natively here. */
 function framesQueued(io, kind) {

@@ -2,7 +2,7 @@
 
 const debug = require('debug')('socket.io-native:redis');
 const redis = require('./redis-commands');
-const { errorSummary } = require('./payload-debug');
+const { errorSummary } = require('../../payload-debug');
 
 /** Retry delays after a failed XREAD: doubling from the first to the last. */
 const RETRY_FIRST_MS = 50;

@@ -1,7 +1,7 @@
 'use strict';
 
 const debug = require('debug')('socket.io-native:adapter');
-const binding = require('./binding');
+const binding = require('../binding');
 const { RoomIndex } = require('./room-index');
 const { MapView } = require('./map-view');
 
@@ -28,7 +28,7 @@ function initNativeRooms(adapter) {
  * built on it, such as a cluster adapter) whose room membership lives in the
  * native room registry: addAll, del, delAll, socketRooms, apply and
  * computeExceptSids are replaced, and `rooms` / `sids` become read-only
- * views that are real Maps of real Sets (lib/map-view.js). Nothing else is touched: stock's broadcast,
+ * views that are real Maps of real Sets (lib/rooms/map-view.js). Nothing else is touched: stock's broadcast,
  * broadcastWithAck, fetchSockets, addSockets, delSockets, disconnectSockets
  * and sockets all find their sockets through `this.apply()`, so a cluster
  * adapter's `super.broadcast(...)` reaches the native recipients without

@@ -6,10 +6,10 @@ const { encode, decode } = require('@msgpack/msgpack');
 const debug = require('debug')('socket.io-native:redis');
 const redis = require('./redis-commands');
 const { redisError } = require('./redis-errors');
-const { payloadLogging, logPayload } = require('./payload-debug');
+const { payloadLogging, logPayload } = require('../../payload-debug');
 const check = require('./redis-message-check');
-const { nativeRooms } = require('./native-rooms');
-const { NativeAdapter, initLocalLayer } = require('./adapter');
+const { nativeRooms } = require('../../rooms/native-rooms');
+const { NativeAdapter, initLocalLayer } = require('../adapter');
 
 /** How many XRANGE pages restoreSession() reads at most, and how long each page is. */
 const RESTORE_MAX_PAGES = 100;

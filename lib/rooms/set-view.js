@@ -1,7 +1,7 @@
 'use strict';
 
 const util = require('node:util');
-const { readOnlyError } = require('./errors');
+const { readOnlyError } = require('../errors');
 
 /**
  * The Set methods of newer engines (union, intersection, ...) that read

@@ -1,8 +1,8 @@
 'use strict';
 
 const { Adapter } = require('socket.io-adapter');
-const { nativeRooms } = require('./native-rooms');
-const { createNativeFanout, deliver } = require('./native-fanout');
+const { nativeRooms } = require('../rooms/native-rooms');
+const { createNativeFanout, deliver } = require('../fanout/native-fanout');
 
 /**
  * Sets up the instance state NativeAdapter's own methods use, on top of what
@@ -15,7 +15,7 @@ const { createNativeFanout, deliver } = require('./native-fanout');
 function initLocalLayer(adapter) {
   /**
    * Broadcast writes to plain websocket connections, or null when the
-   * fan-out is not available (see lib/native-fanout.js).
+   * fan-out is not available (see lib/fanout/native-fanout.js).
    * @private
    */
   adapter._fanout = createNativeFanout(adapter._index);
@@ -50,7 +50,7 @@ function initLocalLayer(adapter) {
  * The local-layer methods a cluster adapter reaches through `super`
  * (broadcast, broadcastWithAck, addSockets, delSockets, disconnectSockets,
  * fetchSockets, sockets) all go through `apply()` (from {@link nativeRooms}) or the
- * single delivery loop, `deliver` in lib/native-fanout.js.
+ * single delivery loop, `deliver` in lib/fanout/native-fanout.js.
  */
 class NativeAdapter extends nativeRooms(Adapter) {
   /**
@@ -117,7 +117,7 @@ class NativeAdapter extends nativeRooms(Adapter) {
    * Writes a broadcast: the same writes stock makes, for the sockets the
    * registry returned, except that a broadcast without an ack hands the
    * recipients on plain websocket connections to the native fan-out. The
-   * loop itself is {@link deliver} (lib/native-fanout.js), shared with the
+   * loop itself is {@link deliver} (lib/fanout/native-fanout.js), shared with the
    * adapters under accelerate().
    *
    * @private

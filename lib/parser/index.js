@@ -8,7 +8,7 @@
  * socket.io's own parser, as it does for the adapter.
  */
 
-const binding = require('./binding');
+const binding = require('../binding');
 const debug = require('debug')('socket.io-native:parser');
 
 let parser;

@@ -1,8 +1,8 @@
 'use strict';
 
 const { Adapter } = require('socket.io-adapter');
-const binding = require('./binding');
-const { settings } = require('./env');
+const binding = require('../binding');
+const { settings } = require('../env');
 const { ConnectionRegistry } = require('./connection-registry');
 
 /** @type {ConnectionRegistry | null} one per process (the addon's fan-out is) */
@@ -166,7 +166,7 @@ function isDetached(buffer) {
 class NativeFanout {
   /**
    * @param {ConnectionRegistry} registry
-   * @param {import('./room-index').RoomIndex} index the adapter's room index:
+   * @param {import('../rooms/room-index').RoomIndex} index the adapter's room index:
    *   a recipient's fan-out id is cached in its socket slot (`slotTags`, id +
    *   1), which the index clears when the socket leaves, so this object holds
    *   no Socket beyond the broadcast that reached it
@@ -448,7 +448,7 @@ function deliver(adapter, opts, fanout, packet, encodedPackets, packetOpts, writ
  * A NativeFanout for one adapter, or null when broadcasts cannot take the
  * native path in this process.
  *
- * @param {import('./room-index').RoomIndex} index the adapter's room index
+ * @param {import('../rooms/room-index').RoomIndex} index the adapter's room index
  * @returns {NativeFanout | null}
  */
 function createNativeFanout(index) {

@@ -2,7 +2,7 @@
 
 /**
  * The parser implementation itself (pure JS), whatever the state of the
- * addon; lib/parser.js decides what the package exports.
+ * addon; lib/parser/index.js decides what the package exports.
  */
 
 const { protocol, PacketType, isPacketValid } = require('./protocol');

@@ -1,7 +1,7 @@
 'use strict';
 
 const util = require('node:util');
-const { readOnlyError } = require('./errors');
+const { readOnlyError } = require('../errors');
 const { SetView } = require('./set-view');
 
 /**

@@ -1,5 +1,5 @@
 import { ConnectionRegistry } from "./connection-registry";
-import { FanoutStats } from "./adapter";
+import { FanoutStats } from "../adapters/adapter";
 
 /** The part of the adapter's room index the fan-out uses: a cache slot per socket int, zeroed when the socket leaves. */
 export interface SlotTags {

@@ -2,11 +2,11 @@
 
 const { Adapter, ClusterAdapter, ClusterAdapterWithHeartbeat, SessionAwareAdapter } = require('socket.io-adapter');
 const debug = require('debug')('socket.io-native:accelerate');
-const binding = require('./binding');
-const { invalidArgError, unknownOptionError, adapterNotCalledError } = require('./errors');
-const { nativeRooms, initNativeRooms } = require('./native-rooms');
+const binding = require('../binding');
+const { invalidArgError, unknownOptionError, adapterNotCalledError } = require('../errors');
+const { nativeRooms, initNativeRooms } = require('../rooms/native-rooms');
 const { initLocalLayer } = require('./adapter');
-const { deliver } = require('./native-fanout');
+const { deliver } = require('../fanout/native-fanout');
 
 /** The code of the warning an adapter that stays unaccelerated gets. */
 const WARNING_CODE = 'SOCKET_IO_NATIVE_NOT_ACCELERATED';

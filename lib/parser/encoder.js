@@ -2,7 +2,7 @@
 
 const debug = require('debug')('socket.io-native:parser');
 const { deconstruct, hasBinary } = require('./deconstruct');
-const { payloadLogging, logPayload } = require('./payload-debug');
+const { payloadLogging, logPayload } = require('../payload-debug');
 
 // Read once: debug.enabled is an accessor on a function object and costs
 // more per call than a small packet's header (enable logging with DEBUG).

@@ -2,8 +2,8 @@
 
 const { Adapter, SessionAwareAdapter } = require('socket.io-adapter');
 const debug = require('debug')('socket.io-native:adapter');
-const binding = require('./binding');
-const { invalidArgError, unknownOptionError, adapterNotCalledError } = require('./errors');
+const binding = require('../binding');
+const { invalidArgError, unknownOptionError, adapterNotCalledError } = require('../errors');
 const { NativeAdapter } = require('./adapter');
 const { NativeSessionAwareAdapter } = require('./session-aware-adapter');
 

@@ -1,6 +1,6 @@
 'use strict';
 
-const { invalidArgError } = require('./errors');
+const { invalidArgError } = require('../errors');
 const { NativeAdapter } = require('./adapter');
 const { accelerationOf } = require('./accelerate');
 
@@ -34,7 +34,7 @@ function namespaceOf(target) {
  * const { sockets, rooms, fanout } = adapterStats(io); // or adapterStats(io.of("/chat"))
  *
  * @param {any} target a socket.io Server (its main namespace) or Namespace
- * @returns {Record<string, any>} see NativeAdapterStats in lib/adapter.d.ts
+ * @returns {Record<string, any>} see NativeAdapterStats in lib/adapters/adapter.d.ts
  */
 function adapterStats(target) {
   const adapter = namespaceOf(target).adapter;

@@ -3,8 +3,8 @@
 const debug = require('debug')('socket.io-native:redis');
 const redis = require('./redis-commands');
 const { redisError } = require('./redis-errors');
-const { registryAvailable } = require('./create-adapter');
-const { adapterNotCalledError } = require('./errors');
+const { registryAvailable } = require('../create-adapter');
+const { adapterNotCalledError } = require('../../errors');
 const { RedisStreamReader } = require('./redis-stream-reader');
 
 /**

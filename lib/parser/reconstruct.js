@@ -13,7 +13,7 @@
  * new prototype.
  */
 
-const { codes, protocolError } = require('./errors');
+const { codes, protocolError } = require('../errors');
 
 const hasOwn = Object.prototype.hasOwnProperty;
 

@@ -4,8 +4,8 @@ const { Emitter } = require('@socket.io/component-emitter');
 const debug = require('debug')('socket.io-native:parser');
 const { PacketType, isPayloadValid, isBinary } = require('./protocol');
 const { reconstruct, reconstructAssigning, reconstructBounded, placeholderBound } = require('./reconstruct');
-const { codes, protocolError } = require('./errors');
-const { payloadLogging, logPayload } = require('./payload-debug');
+const { codes, protocolError } = require('../errors');
+const { payloadLogging, logPayload } = require('../payload-debug');
 
 // Read once: debug.enabled is an accessor on a function object and costs
 // more per call than a small packet's header (enable logging with DEBUG).

@@ -3,7 +3,7 @@
  * parser module, so `import` and `require` give the same objects.
  */
 
-import cjs from './parser.js';
+import cjs from './index.js';
 
 export const { protocol, PacketType, Encoder, Decoder, isPacketValid } = cjs;
 

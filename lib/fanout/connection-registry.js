@@ -2,7 +2,7 @@
 
 const debug = require('debug')('socket.io-native:fanout');
 const { descriptorOfEngineSocket, isEngineSocketIdle } = require('./websocket-descriptor');
-const { settings } = require('./env');
+const { settings } = require('../env');
 
 /** An empty write: its callback runs once every byte written before it left. */
 const EMPTY = [Buffer.alloc(0)];
