@@ -7,19 +7,28 @@
  * published from the first node, --burst per event-loop turn (default 1).
  * Every client checks that it got seq 0, 1, 2, ... once each and in order.
  *
- * For each N and round the cluster runs once with createRedisAdapter() (and
- * this package's parser, as the README sets it up; --our-parser stock leaves
- * socket.io's) and once with @socket.io/redis-streams-adapter (socket.io's
- * parser), each on a fresh cluster, alternating which goes first, on the same
- * Redis. Printed: delivered frames/s (all nodes) and server CPU time (user +
+ * Two comparisons (--adapter classic|streams|all, default all), each a pair
+ * of variants run on fresh clusters, alternating which goes first, on the
+ * same Redis:
+ *   classic: @socket.io/redis-adapter's pub/sub adapter (node-redis, a
+ *     publishing and a subscribing client, as its README sets it up),
+ *     official (socket.io's parser) against accelerate() of the same factory
+ *     with this package's parser, as this package's README sets it up;
+ *   streams: @socket.io/redis-streams-adapter (socket.io's parser) against
+ *     createRedisAdapter() with this package's parser.
+ * --our-parser stock leaves socket.io's parser on the accelerated side too.
+ * Printed: delivered frames/s (all nodes) and server CPU time (user +
  * system, process.cpuUsage() over the measured window) per frame that node's
  * clients received, medians of the rounds, and the ratios. A round whose
  * clients did not all get every frame is reported as incomplete and left out
- * of the medians.
+ * of the medians. --profile DIR writes a V8 CPU profile of each node over
+ * each measured window to DIR (node A publishes, B and C only receive
+ * from Redis).
  *
  *   npm run bench:redis
- *   node bench/redis.bench.js [--clients 1000,3000] [--messages M] [--rounds R] [--pad 68]
- *     [--burst 1] [--warm W] [--our-parser native|stock] [--stall-ms 20000] [--no-build] [--verbose]
+ *   node bench/redis.bench.js [--adapter classic|streams|all] [--clients 1000,3000] [--messages M]
+ *     [--rounds R] [--pad 68] [--burst 1,10] [--warm W] [--our-parser native|stock]
+ *     [--stall-ms 20000] [--profile DIR] [--no-build] [--verbose]
  */
 
 const { execFileSync } = require('node:child_process');
@@ -36,29 +45,38 @@ const root = path.join(__dirname, '..');
 
 const USAGE = `
 Multi-node over Redis: three socket.io nodes with N websocket clients each,
-broadcasts from the first node, createRedisAdapter() against
-@socket.io/redis-streams-adapter. Needs redis-server on the PATH.
+broadcasts from the first node. --adapter classic: @socket.io/redis-adapter
+(pub/sub) official against accelerate() of it; --adapter streams:
+@socket.io/redis-streams-adapter against createRedisAdapter(); all (the
+default): both. --burst takes a list (broadcasts per event-loop turn).
+Needs redis-server on the PATH.
 
   npm run bench:redis
-  node bench/redis.bench.js [--clients 1000,3000] [--messages M] [--rounds R] [--pad 68]
-    [--burst 1] [--warm W] [--our-parser native|stock] [--stall-ms 20000] [--no-build] [--verbose]
+  node bench/redis.bench.js [--adapter classic|streams|all] [--clients 1000,3000] [--messages M]
+    [--rounds R] [--pad 68] [--burst 1,10] [--warm W] [--our-parser native|stock]
+    [--stall-ms 20000] [--profile DIR] [--no-build] [--verbose]
 `;
 
 const config = commandLine(USAGE, (argv) => {
   const { options } = parseOptions(argv, {
     flags: ['no-build', 'verbose'],
-    values: ['clients', 'messages', 'rounds', 'pad', 'burst', 'warm', 'our-parser', 'stall-ms'],
+    values: ['adapter', 'clients', 'messages', 'rounds', 'pad', 'burst', 'warm', 'our-parser', 'stall-ms', 'profile'],
   });
   const arg = (name, def) => options[name] ?? def;
   const count = (name, def, min = 1) => numberArg(`--${name}`, arg(name, def), { integer: true, min });
+  const list = (name, def) => String(arg(name, def)).split(',').map((n) => numberArg(`--${name}`, n, { integer: true, min: 1 }));
+  const adapter = String(arg('adapter', 'all'));
+  if (!['classic', 'streams', 'all'].includes(adapter)) throw new UsageError('--adapter is classic, streams or all');
   const config = {
-    ns: String(arg('clients', '1000')).split(',').map((n) => numberArg('--clients', n, { integer: true, min: 1 })),
+    pairs: adapter === 'all' ? ['classic', 'streams'] : [adapter],
+    ns: list('clients', '1000'),
     messages: count('messages', 1000),
     rounds: count('rounds', 3),
     pad: count('pad', 68, 0),
-    burst: count('burst', 1),
+    bursts: list('burst', '1'),
     warm: count('warm', 0, 0),
     ourParser: String(arg('our-parser', 'native')),
+    profile: options.profile === undefined ? null : path.resolve(String(options.profile)),
     stallMs: count('stall-ms', 20000),
     connectTimeoutMs: 120000,
     childMaxMs: 30 * 60 * 1000,
@@ -67,7 +85,7 @@ const config = commandLine(USAGE, (argv) => {
     binDir: path.join(root, 'build-cmake', 'release'),
   };
   if (!['native', 'stock'].includes(config.ourParser)) throw new UsageError('--our-parser is native or stock');
-  if (!(config.messages >= config.burst)) throw new UsageError('--messages must be at least --burst');
+  if (!(config.messages >= Math.max(...config.bursts))) throw new UsageError('--messages must be at least every --burst');
   return config;
 });
 const NODES = ['A', 'B', 'C'];
@@ -116,13 +134,35 @@ function buildLoadgen() {
 }
 
 /**
+ * The comparisons --adapter picks: for each, the official adapter and this
+ * package's variant, as cluster-node.js configures them (see makeAdapter
+ * there: 'classic' is @socket.io/redis-adapter's createAdapter with a
+ * publishing client and its duplicate() subscribing, as in its README).
+ */
+const PAIRS = {
+  classic: {
+    title: '@socket.io/redis-adapter (classic pub/sub, node-redis)',
+    official: { label: 'official @socket.io/redis-adapter', node: { adapter: 'classic' } },
+    ours: { label: 'accelerate(@socket.io/redis-adapter)', node: { adapter: 'classic', accelerate: true } },
+  },
+  streams: {
+    title: 'Redis Streams',
+    official: { label: '@socket.io/redis-streams-adapter', node: { adapter: 'official' } },
+    ours: { label: 'socket.io-native createRedisAdapter', node: { adapter: 'ours' } },
+  },
+};
+
+/**
  * Starts the three nodes and waits until every node counts three servers
  * and a broadcast from each reaches a client of every other (so all stream
- * readers are in place before the first numbered message).
+ * readers and subscriptions are in place before the first numbered message).
+ *
+ * @param {string} pair a key of PAIRS
+ * @param {'ours' | 'official'} kind
  */
-async function startCluster(kind, redis, n) {
+async function startCluster(pair, kind, redis, n) {
   const nodes = await startNodes(NODES.map((name) => ({
-    name, adapter: kind, client: 'redis', redisUrl: redis.url, greet: false,
+    name, client: 'redis', redisUrl: redis.url, greet: false, ...PAIRS[pair][kind].node,
     parser: kind === 'ours' && config.ourParser === 'native' ? 'native' : undefined,
   })));
   // Node sets its soft descriptor limit to the hard one; below
@@ -141,25 +181,42 @@ async function startCluster(kind, redis, n) {
   return nodes;
 }
 
-/** One phase: `count` messages from node A, all clients of all nodes wait for seq target - 1. */
-async function phase(nodes, loadgens, target, count) {
+/**
+ * The native fan-out's counters of a node (null when its adapter has none):
+ * createRedisAdapter's adapter.stats(), or adapterStats() of an accelerated one.
+ */
+async function fanoutStats(node) {
+  const own = await node.call('adapterStats');
+  if (own && own.fanout) return own;
+  const pkg = await node.call('packageStats');
+  return pkg && pkg.fanout ? pkg : null;
+}
+
+/**
+ * One phase: `count` messages from node A, `burst` per event-loop turn; all
+ * clients of all nodes wait for seq target - 1. With `profile` (a path
+ * prefix), each node's CPU profile over the phase is written there.
+ */
+async function phase(nodes, loadgens, target, count, burst, profile) {
   for (const lg of loadgens) lg.send(`wait ${target}`);
   await Promise.all(loadgens.map((lg) => lg.next('waiting', 10000)));
-  const stats0 = await Promise.all(nodes.map((n) => n.call('adapterStats')));
+  const stats0 = await Promise.all(nodes.map(fanoutStats));
+  if (profile) await Promise.all(nodes.map((n) => n.call('profileStart')));
   const cpu0 = await Promise.all(nodes.map((n) => n.call('cpu')));
   const t0 = process.hrtime.bigint();
-  await nodes[0].call('emitSeq', { count, burst: config.burst, pad: config.pad });
+  await nodes[0].call('emitSeq', { count, burst, pad: config.pad });
   const results = await Promise.all(loadgens.map((lg) => lg.next('phase', config.stallMs + 120000 + count * 200)));
   const cpu1 = await Promise.all(nodes.map((n) => n.call('cpu')));
-  const stats1 = await Promise.all(nodes.map((n) => n.call('adapterStats')));
+  if (profile) await Promise.all(nodes.map((n) => n.call('profileStop', { file: `${profile}-node${n.name}.cpuprofile` })));
+  const stats1 = await Promise.all(nodes.map(fanoutStats));
   const lastNs = Math.max(...results.map((r) => r.lastFrameNs));
   return {
     results,
     cpuUs: cpu1.map((c, i) => cpuMicros(c) - cpuMicros(cpu0[i])),
     seconds: (lastNs - Number(t0)) / 1e9,
     // Frames this package's native fan-out wrote on each node (null: not ours).
-    native: stats1.map((st, i) => (st && st.fanout ? st.framesWritten - stats0[i].framesWritten : null)),
-    nativeWrites: stats1.map((st, i) => (st && st.fanout ? st.writes - stats0[i].writes : null)),
+    native: stats1.map((st, i) => (st ? st.framesWritten - stats0[i].framesWritten : null)),
+    nativeWrites: stats1.map((st, i) => (st ? st.writes - stats0[i].writes : null)),
   };
 }
 
@@ -187,12 +244,15 @@ function describe(c) {
 }
 
 /**
- * One run of one adapter kind with N clients per node on a fresh cluster.
+ * One run of one variant with N clients per node on a fresh cluster.
  *
+ * @param {string} pair a key of PAIRS
  * @param {'ours' | 'official'} kind
+ * @param {number} burst broadcasts per event-loop turn
+ * @param {string | null} profile path prefix of the nodes' CPU profiles of the measured phase
  */
-async function run(kind, redis, n) {
-  const nodes = await startCluster(kind, redis, n);
+async function run(pair, kind, redis, n, burst, profile) {
+  const nodes = await startCluster(pair, kind, redis, n);
   const loadgens = [];
   try {
     for (const node of nodes) {
@@ -209,10 +269,10 @@ async function run(kind, redis, n) {
     }
     // Warm-up (not measured): V8 optimizes the hot paths, Redis readers run.
     const warm = config.warm || Math.max(50, Math.ceil(config.messages / 10));
-    const w = await phase(nodes, loadgens, warm, warm);
+    const w = await phase(nodes, loadgens, warm, warm, burst, null);
     const wc = checks(w.results, n, warm);
     if (!wc.ok) return { incomplete: `warm-up: ${describe(wc)}`, checks: wc };
-    const m = await phase(nodes, loadgens, warm + config.messages, config.messages);
+    const m = await phase(nodes, loadgens, warm + config.messages, config.messages, burst, profile);
     const mc = checks(m.results, n, config.messages);
     if (!mc.ok) return { incomplete: describe(mc), checks: mc };
     const loadgenUs = m.results.reduce((a, r) => a + r.cpuUserUs + r.cpuSysUs, 0);
@@ -237,52 +297,75 @@ async function run(kind, redis, n) {
 
 const fmtInt = (x) => Math.round(x).toLocaleString('en-US');
 
+/** Medians (and sums of the checks) over the complete rounds of one variant. */
+function summary(rs, incomplete) {
+  return {
+    fps: median(rs.map((x) => x.fps)),
+    cpu: [0, 1, 2].map((i) => median(rs.map((x) => x.cpu[i]))),
+    frames: rs.reduce((a, x) => a + x.checks.frames, 0),
+    lost: rs.reduce((a, x) => a + x.checks.lost, 0),
+    dup: rs.reduce((a, x) => a + x.checks.duplicates, 0),
+    ordered: rs.every((x) => x.checks.ordered),
+    rounds: `${rs.length}/${rs.length + incomplete}`,
+  };
+}
+
 async function main() {
   if (findRedisServer() === null) {
     console.error('redis-server not found: apt-get install redis-server');
     process.exit(1);
   }
   buildLoadgen();
+  if (config.profile) fs.mkdirSync(config.profile, { recursive: true });
   const native = binding.native && binding.addon.registry != null;
   const cpus = os.cpus();
   console.log(`machine: ${cpus.length} CPUs (${cpus[0] ? cpus[0].model : 'unknown'}), ${os.type()} ${os.release()}, ` +
     `node ${process.version}, redis-server ${redisVersion()}, redis (node-redis) ${version('redis')}, ` +
-    `socket.io ${version('socket.io')}, @socket.io/redis-streams-adapter ${version('@socket.io/redis-streams-adapter')}`);
+    `socket.io ${version('socket.io')}, @socket.io/redis-adapter ${version('@socket.io/redis-adapter')}, ` +
+    `@socket.io/redis-streams-adapter ${version('@socket.io/redis-streams-adapter')}`);
   console.log(`load average at start: ${loadavg()}`);
-  console.log(`Multi-node (Redis Streams): 3 nodes x N = ${config.ns.join(', ')} websocket clients (sio_loadgen), ` +
-    `${config.messages} io.emit() of ~${config.pad + 30}-byte frames from node A, ${config.burst} per event-loop turn, ` +
-    `${config.rounds} rounds; ours with ${config.ourParser === 'native' ? "this package's" : "socket.io's"} parser; ` +
-    `native local layer: ${native}`);
+  console.log(`Multi-node (Redis, ${config.pairs.join(' and ')}): 3 nodes x N = ${config.ns.join(', ')} websocket clients ` +
+    `(sio_loadgen), ${config.messages} io.emit() of ~${config.pad + 30}-byte frames from node A, ` +
+    `${config.bursts.join(' / ')} per event-loop turn, ${config.rounds} rounds; ours with ` +
+    `${config.ourParser === 'native' ? "this package's" : "socket.io's"} parser; native local layer: ${native}`);
   const redis = await startRedis();
-  /** @type {Map<number, { ours: any[], official: any[], incomplete: { ours: number, official: number } }>} */
-  const byN = new Map();
+  /** @type {{ pair: string, n: number, burst: number, ours: any[], official: any[], incomplete: { ours: number, official: number }, skipped?: string }[]} */
+  const cells = [];
   try {
     for (const n of config.ns) {
-      const rec = { ours: [], official: [], incomplete: { ours: 0, official: 0 } };
-      byN.set(n, rec);
       const problem = fileLimitProblem(n);
-      if (problem) {
-        console.log(`N=${n}: skipped, ${problem}`);
-        continue;
-      }
-      for (let r = 0; r < config.rounds; r++) {
-        for (const kind of r % 2 === 0 ? ['ours', 'official'] : ['official', 'ours']) {
-          const t = Date.now();
-          const res = await run(kind, redis, n);
-          const secs = `(${((Date.now() - t) / 1000).toFixed(0)} s)`;
-          if (res.incomplete) {
-            console.log(`N=${n} round ${r + 1} ${kind.padEnd(8)} INCOMPLETE: ${res.incomplete} ${secs}`);
-            rec.incomplete[kind]++;
+      for (const burst of config.bursts) {
+        for (const pair of config.pairs) {
+          const rec = { pair, n, burst, ours: [], official: [], incomplete: { ours: 0, official: 0 } };
+          cells.push(rec);
+          if (problem) {
+            rec.skipped = problem;
+            console.log(`N=${n}: skipped, ${problem}`);
             continue;
           }
-          rec[kind].push(res);
-          console.log(`N=${n} round ${r + 1} ${kind.padEnd(8)} ${fmtInt(res.fps)} frames/s, CPU ns/frame ` +
-            `A ${res.cpu[0].toFixed(0)} B ${res.cpu[1].toFixed(0)} C ${res.cpu[2].toFixed(0)}, ` +
-            `loadgen ${res.loadgenNs.toFixed(0)}; ${res.checks.frames} frames checked; frames per client read ` +
-            res.framesPerRead.map((x) => x.toFixed(2)).join(' ') +
-            (res.nativeShare[0] === null ? '' : `; written by the native fan-out: ` +
-              res.nativeShare.map((x, i) => `${NODES[i]} ${(100 * x).toFixed(0)}%`).join(' ') +
-              `, frames per write ${res.framesPerWrite.map((x) => x.toFixed(2)).join(' ')}`) + ` ${secs}`);
+          for (let r = 0; r < config.rounds; r++) {
+            for (const kind of r % 2 === 0 ? ['ours', 'official'] : ['official', 'ours']) {
+              const t = Date.now();
+              const profile = config.profile &&
+                path.join(config.profile, `${pair}-${kind}-n${n}-burst${burst}-round${r + 1}`);
+              const res = await run(pair, kind, redis, n, burst, profile);
+              const secs = `(${((Date.now() - t) / 1000).toFixed(0)} s)`;
+              const label = `${pair} N=${n} burst ${burst} round ${r + 1} ${kind.padEnd(8)}`;
+              if (res.incomplete) {
+                console.log(`${label} INCOMPLETE: ${res.incomplete} ${secs}`);
+                rec.incomplete[kind]++;
+                continue;
+              }
+              rec[kind].push(res);
+              console.log(`${label} ${fmtInt(res.fps)} frames/s, CPU ns/frame ` +
+                `A ${res.cpu[0].toFixed(0)} B ${res.cpu[1].toFixed(0)} C ${res.cpu[2].toFixed(0)}, ` +
+                `loadgen ${res.loadgenNs.toFixed(0)}; ${res.checks.frames} frames checked; frames per client read ` +
+                res.framesPerRead.map((x) => x.toFixed(2)).join(' ') +
+                (res.nativeShare[0] === null ? '' : `; written by the native fan-out: ` +
+                  res.nativeShare.map((x, i) => `${NODES[i]} ${(100 * x).toFixed(0)}%`).join(' ') +
+                  `, frames per write ${res.framesPerWrite.map((x) => x.toFixed(2)).join(' ')}`) + ` ${secs}`);
+            }
+          }
         }
       }
     }
@@ -291,44 +374,36 @@ async function main() {
   }
   console.log(`load average at end: ${loadavg()}`);
   let failed = false;
-  for (const [n, rec] of byN) {
+  for (const pair of config.pairs) {
+    const { title, official, ours } = PAIRS[pair];
     console.log('');
-    console.log(`N = ${n} clients per node (${3 * n} in all), medians of ${config.rounds} rounds`);
-    if (rec.ours.length === 0 || rec.official.length === 0) {
-      console.log('no complete round for one of the adapters: no table');
-      failed = true;
-      continue;
-    }
-    const row = (kind) => {
-      const rs = rec[kind];
-      return {
-        fps: median(rs.map((x) => x.fps)),
-        cpu: [0, 1, 2].map((i) => median(rs.map((x) => x.cpu[i]))),
-        frames: rs.reduce((a, x) => a + x.checks.frames, 0),
-        lost: rs.reduce((a, x) => a + x.checks.lost, 0),
-        dup: rs.reduce((a, x) => a + x.checks.duplicates, 0),
-        ordered: rs.every((x) => x.checks.ordered),
-        rounds: `${rs.length}/${rs.length + rec.incomplete[kind]}`,
-      };
-    };
-    const ours = row('ours');
-    const off = row('official');
+    console.log(`${title}: medians of ${config.rounds} rounds; ratios above 1x: ours does better`);
     console.log('');
-    console.log('| adapter | complete rounds | delivered frames/s | server CPU ns/frame node A (publisher) | node B | node C | frames checked (lost/dup/order) |');
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
-    for (const [name, x] of [['@socket.io/redis-streams-adapter', off], ['socket.io-native createRedisAdapter', ours]]) {
-      console.log(`| ${name} | ${x.rounds} | ${fmtInt(x.fps)} | ${x.cpu.map((c) => fmtInt(c)).join(' | ')} | ` +
-        `${x.frames.toLocaleString('en-US')} (${x.lost}/${x.dup}/${x.ordered ? 'ok' : 'FAIL'}) |`);
+    console.log('| N per node | burst | adapter | complete rounds | delivered frames/s | server CPU ns/frame node A (publisher) | node B | node C | frames checked (lost/dup/order) |');
+    console.log('| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+    for (const rec of cells.filter((c) => c.pair === pair)) {
+      const head = `| ${rec.n.toLocaleString('en-US')} | ${rec.burst}`;
+      if (rec.ours.length === 0 || rec.official.length === 0) {
+        console.log(`${head} | ${rec.skipped ? `skipped: ${rec.skipped}` : 'no complete round for one of the variants'} | | | | | | |`);
+        failed = true;
+        continue;
+      }
+      const o = summary(rec.official, rec.incomplete.official);
+      const x = summary(rec.ours, rec.incomplete.ours);
+      for (const [name, v] of [[official.label, o], [ours.label, x]]) {
+        console.log(`${head} | ${name} | ${v.rounds} | ${fmtInt(v.fps)} | ${v.cpu.map((c) => fmtInt(c)).join(' | ')} | ` +
+          `${v.frames.toLocaleString('en-US')} (${v.lost}/${v.dup}/${v.ordered ? 'ok' : 'FAIL'}) |`);
+      }
+      // Both ratios one way: above 1x, ours does better (more frames/s, less CPU per frame).
+      console.log(`${head} | ratio | | ${(x.fps / o.fps).toFixed(2)}x (ours / official) | ` +
+        `${[0, 1, 2].map((i) => (o.cpu[i] / x.cpu[i]).toFixed(2) + 'x').join(' | ')} (official / ours) | |`);
     }
-    // Both ratios one way: above 1x, ours does better (more frames/s, less CPU per frame).
-    console.log(`| ours vs official (above 1x: ours better) | | ${(ours.fps / off.fps).toFixed(2)}x (ours / official) | ` +
-      `${[0, 1, 2].map((i) => (off.cpu[i] / ours.cpu[i]).toFixed(2) + 'x').join(' | ')} (official / ours) | |`);
   }
   console.log('\nserver CPU ns/frame: process.cpuUsage() (user + system) of that node over the measured window / frames ' +
     "its clients received; frames/s: all clients' frames / (last frame received - first emit); " +
     'loadgen: CPU of the three client processes per frame; ratios: frames/s ours / official, CPU official / ours, ' +
     'so above 1x ours does better in both.');
-  if (failed || [...byN.values()].some((r) => r.incomplete.ours + r.incomplete.official > 0)) process.exitCode = 1;
+  if (failed || cells.some((r) => r.incomplete.ours + r.incomplete.official > 0)) process.exitCode = 1;
 }
 
 main().catch((err) => {
