@@ -5,7 +5,10 @@
  * `fork()`. Configuration comes as JSON in argv[2]:
  *   { name, redisUrl, adapter: 'ours' | 'official' | 'classic' | 'sharded' | 'node-cluster' | 'postgres'
  *     (see makeAdapter), pgUrl, accelerate: boolean, survive: boolean (ignore unhandled rejections),
- *     client: 'redis' | 'ioredis',
+ *     client: 'redis' | 'ioredis', offlineQueue: boolean (default true; false: a command
+ *       issued while the client is disconnected fails at once instead of waiting
+ *       for the reconnection, so what an outage loses does not depend on which
+ *       connection reconnects first),
  *     recovery: boolean, parser: 'native' (this package's parser) or 'msgpack'
  *     (socket.io-msgpack-parser; default socket.io's),
  *     greet: boolean (default true: each client gets a "hello" event on connection),
@@ -32,19 +35,29 @@ const config = JSON.parse(process.argv[2]);
 // (or logs) unhandled rejections, and so does a node given `survive`.
 if (config.survive) process.on('unhandledRejection', () => {});
 
+/** The Redis clients this node made (the adapter's), for the `redisReady` operation. */
+const redisClients = [];
+
 /** @returns {Promise<any>} a connected client of the configured library */
 async function connectClient() {
+  const offlineQueue = config.offlineQueue !== false;
   if (config.client === 'ioredis') {
     const IORedis = require('ioredis');
-    const client = new IORedis(config.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+    const client = new IORedis(config.redisUrl, {
+      maxRetriesPerRequest: 1, retryStrategy: () => 100, enableOfflineQueue: offlineQueue,
+    });
     client.on('error', () => {});
     await new Promise((resolve) => client.once('ready', resolve));
+    redisClients.push(client);
     return client;
   }
   const { createClient } = require('redis');
-  const client = createClient({ url: config.redisUrl, socket: { reconnectStrategy: () => 100 } });
+  const client = createClient({
+    url: config.redisUrl, socket: { reconnectStrategy: () => 100 }, disableOfflineQueue: !offlineQueue,
+  });
   client.on('error', () => {});
   await client.connect();
+  redisClients.push(client);
   return client;
 }
 
@@ -71,6 +84,7 @@ async function makeAdapter(client, adapterOpts) {
   if (config.adapter === 'official') return require('@socket.io/redis-streams-adapter').createAdapter(client, adapterOpts);
   if (config.adapter === 'classic' || config.adapter === 'sharded') {
     const sub = client.duplicate();
+    redisClients.push(sub);
     if (config.client === 'ioredis') {
       sub.on('error', () => {});
       if (sub.status !== 'ready') await new Promise((resolve) => sub.once('ready', resolve));
@@ -178,6 +192,20 @@ async function main() {
       for (let i = 0; i < args.count; i++) target(args).emit(args.event, i, args.payload);
       return true;
     },
+    // `count` broadcasts (event, i, payload), `burst` of them per event-loop
+    // turn; answers when the last one is emitted.
+    async broadcastSpread(args) {
+      await new Promise((resolve) => {
+        let i = 0;
+        const turn = () => {
+          for (let k = 0; k < args.burst && i < args.count; k++, i++) target(args).emit(args.event, i, args.payload);
+          if (i < args.count) setImmediate(turn);
+          else resolve();
+        };
+        turn();
+      });
+      return true;
+    },
     // Benchmark: `count` io.emit('m', { seq, pad }) with `burst` of them per
     // event-loop turn; seq continues across calls, as sio_loadgen checks
     // 0, 1, 2, ... Answers once the emits are started; the clients report
@@ -228,6 +256,10 @@ async function main() {
       } catch (err) {
         return { err: err.message, responses: null };
       }
+    },
+    // Whether each of this node's Redis clients is connected and ready.
+    async redisReady() {
+      return redisClients.map((c) => (config.client === 'ioredis' ? c.status === 'ready' : c.isReady === true));
     },
     async serverCount() {
       return io.of('/').adapter.serverCount();
