@@ -12,20 +12,21 @@
  * and the operations must answer the same. The accelerated nodes must show,
  * in adapterStats(), broadcasts from the other nodes written by the native
  * fan-out. Each cluster starts its own redis-server on a random loopback port.
+ * Redis restarted during traffic: test/accelerate-redis-restart.test.js.
  */
 
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert');
 const { findRedisServer, startRedis } = require('./support/redis-process');
-const { startNodes, connectClient, until, got, settle } = require('./support/cluster');
-const { connectCluster, teardown, barrier, scenario, checkOutcome } = require('./support/accelerate-scenario');
-const binding = require('../lib/binding');
+const { until, got } = require('./support/cluster');
+const {
+  startScenarioNodes, teardown, scenario, checkOutcome, checkAccelerated, checkCrossNodeFanout,
+} = require('./support/accelerate-scenario');
 const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 
 const HAVE_REDIS = findRedisServer() !== null;
 const SKIP = HAVE_REDIS ? false
   : 'redis-server not found: install it (apt-get install redis-server) to run the Redis cluster tests';
-const NATIVE = binding.native && binding.addon.registry != null;
 
 /**
  * Starts Redis and three nodes, and connects the scenario's clients.
@@ -34,18 +35,7 @@ const NATIVE = binding.native && binding.addon.registry != null;
  */
 async function cluster(configs) {
   const redis = await startRedis();
-  let nodes = [];
-  const stop = async () => {
-    await Promise.all(nodes.map((n) => n.kill()));
-    await redis.stop();
-  };
-  try {
-    nodes = await startNodes(configs.map((c) => ({ redisUrl: redis.url, greet: false, ...c })));
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  const ctx = await connectCluster(nodes, stop);
+  const ctx = await startScenarioNodes(redis, configs.map((c) => ({ redisUrl: redis.url, greet: false, ...c })));
   ctx.redisUrl = redis.url;
   return ctx;
 }
@@ -85,29 +75,10 @@ for (const [adapter, client] of [['classic', 'redis'], ['classic', 'ioredis'], [
     });
     after(() => teardown(ctx));
 
-    it('accelerates B and C (with the addon) and leaves A official', async () => {
-      const [a, b] = await Promise.all([ctx.nodes[0].call('packageStats'), ctx.nodes[1].call('packageStats')]);
-      assert.strictEqual(a.accelerated, undefined);
-      assert.strictEqual(b.accelerated, NATIVE ? true : undefined);
-      const kind = await ctx.nodes[1].call('adapterKind');
-      assert.strictEqual(kind.name, KINDS[adapter][1]);
-      assert.strictEqual(kind.native, NATIVE);
-    });
+    it('accelerates B and C (with the addon) and leaves A official', () => checkAccelerated(ctx, KINDS[adapter][1]));
 
-    it('writes broadcasts from the other nodes through the native fan-out', { skip: !fanoutAvailable() && 'no native fan-out' }, async () => {
-      const before = await ctx.nodes[1].call('packageStats');
-      await ctx.nodes[0].call('broadcast', { event: 'from-a', data: ['x'] });
-      await barrier(ctx, ctx.nodes[0]);
-      await ctx.nodes[2].call('broadcast', { event: 'from-c', data: ['y'], rooms: ['r1'] });
-      await barrier(ctx, ctx.nodes[2]);
-      const after = await ctx.nodes[1].call('packageStats');
-      // B's clients: b1 and b2 for from-a and each marker, b1 for from-c; all
-      // four broadcasts arrived from A or C.
-      assert.strictEqual(after.broadcasts - before.broadcasts, 4);
-      assert.strictEqual(after.recipients - before.recipients, 2 + 2 + 1 + 2);
-      assert.strictEqual(after.framesWritten - before.framesWritten + after.framesHanded - before.framesHanded, 7);
-      assert.ok(after.framesWritten - before.framesWritten > 0);
-    });
+    it('writes broadcasts from the other nodes through the native fan-out', { skip: !fanoutAvailable() && 'no native fan-out' },
+      () => checkCrossNodeFanout(ctx));
 
     it('lets @socket.io/redis-emitter reach the clients of every node', { skip: adapter !== 'classic' && 'the emitter publishes in the classic format' }, async () => {
       const { createClient } = require('redis');
@@ -139,76 +110,6 @@ for (const [adapter, client] of [['classic', 'redis'], ['classic', 'ioredis'], [
       const official = await baseline(adapter, client);
       checkOutcome(official);
       assert.deepStrictEqual(mixed, official);
-    });
-  });
-}
-
-/**
- * Two nodes on the classic adapter (A official, B as `accelerateB` says),
- * Redis stopped during traffic and started again: what each node still
- * does while Redis is down, and that cross-node delivery resumes. The
- * official adapter leaves the rejection of a PUBLISH to a down Redis
- * unhandled, which ends a process by default: the nodes ignore unhandled
- * rejections, as an application that outlives an outage must.
- */
-async function survivesRestart(client, accelerateB) {
-  const redis = await startRedis();
-  let nodes = [];
-  const clients = [];
-  try {
-    nodes = await startNodes([
-      { name: 'A', adapter: 'classic', client, redisUrl: redis.url, greet: false, survive: true },
-      { name: 'B', adapter: 'classic', client, redisUrl: redis.url, greet: false, survive: true, accelerate: accelerateB },
-    ]);
-    const a1 = await connectClient(nodes[0], 'a1');
-    const b1 = await connectClient(nodes[1], 'b1');
-    clients.push(a1, b1);
-    await settle(nodes, clients);
-    const traffic = nodes[0].call('broadcastMany', { event: 'load', count: 200, payload: 'x'.repeat(100) });
-    await redis.stop();
-    await traffic;
-    // Redis is down: each node still serves its own clients.
-    await nodes[0].call('broadcast', { event: 'down-a', data: [] });
-    await nodes[1].call('broadcast', { event: 'down-b', data: [] });
-    await until(() => got(a1, 'down-a').length === 1 && got(b1, 'down-b').length === 1, 'local delivery while Redis is down');
-    await redis.start();
-    let n = 0;
-    await until(async () => {
-      await nodes[0].call('broadcast', { event: 'after', data: [++n] });
-      await nodes[1].call('broadcast', { event: 'after-b', data: [n] });
-      return got(b1, 'after').length > 0 && got(a1, 'after-b').length > 0;
-    }, 'cross-node delivery resumed', 250);
-    const res = await nodes[1].call('broadcastAck', { event: 'ack-me', data: [], timeout: 5000 });
-    // Every load message reached a1 (its own node); b1 got an in-order subset of them.
-    const loadA = got(a1, 'load').map((args) => args[0]);
-    const loadB = got(b1, 'load').map((args) => args[0]);
-    return {
-      ack: { err: res.err, responses: [...res.responses].sort() },
-      loadA: loadA.length,
-      loadBInOrder: loadB.every((v, i) => i === 0 || v > loadB[i - 1]),
-      downSeenAcross: got(b1, 'down-a').length + got(a1, 'down-b').length,
-      stats: await nodes[1].call('packageStats'),
-    };
-  } finally {
-    for (const c of clients) c.disconnect();
-    await Promise.all(nodes.map((node) => node.kill()));
-    await redis.stop();
-  }
-}
-
-for (const client of ['redis', 'ioredis']) {
-  describe(`@socket.io/redis-adapter (classic, ${client}): Redis restarted during traffic`, { skip: SKIP }, () => {
-    it('an accelerated node survives it as an official one does: local delivery goes on, cross-node delivery resumes', async () => {
-      const official = await survivesRestart(client, false);
-      const mixed = await survivesRestart(client, true);
-      for (const out of [official, mixed]) {
-        assert.deepStrictEqual(out.ack, { err: null, responses: ['a1', 'b1'] });
-        assert.strictEqual(out.loadA, 200);
-        assert.strictEqual(out.loadBInOrder, true);
-      }
-      assert.strictEqual(mixed.downSeenAcross, official.downSeenAcross);
-      assert.strictEqual(mixed.stats.accelerated, NATIVE ? true : undefined);
-      if (fanoutAvailable()) assert.ok(mixed.stats.framesWritten > 0);
     });
   });
 }

@@ -11,7 +11,11 @@
  */
 
 const assert = require('node:assert');
-const { connectClient, until, got, settle } = require('./cluster');
+const { startNodes, connectClient, until, got, settle } = require('./cluster');
+const binding = require('../../lib/binding');
+
+/** Whether accelerate() accelerates here (the addon and its registry loaded). */
+const NATIVE = binding.native && binding.addon.registry != null;
 
 /** Client name -> index of its node (A, B, C). */
 const LAYOUT = { a1: 0, a2: 0, b1: 1, b2: 1, c1: 2 };
@@ -47,6 +51,70 @@ async function connectCluster(nodes, stop) {
   }
   ctx.byName = Object.fromEntries(clients.map((c) => [c.name, c]));
   return ctx;
+}
+
+/**
+ * Starts the nodes of `configs` (cluster-node.js) on a backend the caller
+ * started (a redis-server, a PostgreSQL), and connects the scenario's
+ * clients. The context's `stop()` kills the nodes, then stops the backend;
+ * it also runs when starting fails.
+ *
+ * @param {{ stop: () => Promise<void> }} backend
+ * @param {any[]} configs one per node
+ */
+async function startScenarioNodes(backend, configs) {
+  let nodes = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.kill()));
+    await backend.stop();
+  };
+  try {
+    nodes = await startNodes(configs);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return connectCluster(nodes, stop);
+}
+
+/**
+ * Node A runs the official adapter, B (and C) the same one through
+ * accelerate(): B is accelerated with the addon, A is not, and B's adapter
+ * is still of the official class.
+ *
+ * @param {any} ctx
+ * @param {string} className the official adapter's class name
+ */
+async function checkAccelerated(ctx, className) {
+  const [a, b] = await Promise.all([ctx.nodes[0].call('packageStats'), ctx.nodes[1].call('packageStats')]);
+  assert.strictEqual(a.accelerated, undefined);
+  assert.strictEqual(b.accelerated, NATIVE ? true : undefined);
+  const kind = await ctx.nodes[1].call('adapterKind');
+  assert.strictEqual(kind.name, className);
+  assert.strictEqual(kind.native, NATIVE);
+}
+
+/**
+ * A broadcast to everyone from A and one to r1 from C, each followed by a
+ * barrier; B must count them in its native fan-out counters (it has b1 in
+ * r1 and b2). Returns B's counters before and after, for more checks.
+ *
+ * @param {any} ctx
+ */
+async function checkCrossNodeFanout(ctx) {
+  const before = await ctx.nodes[1].call('packageStats');
+  await ctx.nodes[0].call('broadcast', { event: 'from-a', data: ['x'] });
+  await barrier(ctx, ctx.nodes[0]);
+  await ctx.nodes[2].call('broadcast', { event: 'from-c', data: ['y'], rooms: ['r1'] });
+  await barrier(ctx, ctx.nodes[2]);
+  const after = await ctx.nodes[1].call('packageStats');
+  // B's clients: b1 and b2 for from-a and each marker, b1 for from-c; all
+  // four broadcasts arrived from A or C.
+  assert.strictEqual(after.broadcasts - before.broadcasts, 4);
+  assert.strictEqual(after.recipients - before.recipients, 2 + 2 + 1 + 2);
+  assert.strictEqual(after.framesWritten - before.framesWritten + after.framesHanded - before.framesHanded, 7);
+  assert.ok(after.framesWritten - before.framesWritten > 0);
+  return { before, after };
 }
 
 async function teardown(ctx) {
@@ -154,4 +222,7 @@ function checkOutcome(out) {
   assert.deepStrictEqual(out.afterDisconnect, ['a1:j+k+r1', 'a2:', 'b1:j+k+r1']);
 }
 
-module.exports = { LAYOUT, ROOMS, connectCluster, teardown, barrier, scenario, checkOutcome };
+module.exports = {
+  NATIVE, LAYOUT, ROOMS, connectCluster, startScenarioNodes, teardown, barrier, scenario, checkOutcome,
+  checkAccelerated, checkCrossNodeFanout,
+};

@@ -261,6 +261,14 @@ async function main() {
     async redisReady() {
       return redisClients.map((c) => (config.client === 'ioredis' ? c.status === 'ready' : c.isReady === true));
     },
+    // Commands this node's Redis clients still hold (sent or queued, not
+    // settled): ioredis keeps commands in flight when a connection dies, to
+    // resend or fail them later. node-redis with offlineQueue: false fails
+    // all of them when its connection errors, so it reports 0.
+    async redisPending() {
+      if (config.client !== 'ioredis') return 0;
+      return redisClients.reduce((n, c) => n + c.commandQueue.length + (c.offlineQueue ? c.offlineQueue.length : 0), 0);
+    },
     async serverCount() {
       return io.of('/').adapter.serverCount();
     },
