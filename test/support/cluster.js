@@ -56,10 +56,13 @@ class ClusterNode {
       if (msg.error) p.reject(new Error(`${this.name}: ${msg.error}`));
       else p.resolve(msg.result);
     });
+    // A send racing the node's exit reports the closed channel here; the
+    // call it belongs to fails with the exit below.
+    this.child.on('error', () => {});
     this.child.on('exit', () => {
       for (const p of this._pending.values()) {
         clearTimeout(p.timer);
-        p.reject(new Error(`${this.name} exited`));
+        p.reject(new Error(`${this.name} exited (${this.exitReason()})`));
       }
       this._pending.clear();
     });
@@ -85,6 +88,13 @@ class ClusterNode {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** @returns {string} how the process ended: its exit code or signal */
+  exitReason() {
+    const child = this.child;
+    if (child === null) return 'not started';
+    return child.signalCode !== null ? `signal ${child.signalCode}` : `code ${child.exitCode}`;
+  }
+
   /** @returns {string} */
   get url() {
     return `http://127.0.0.1:${this.port}`;
@@ -99,6 +109,9 @@ class ClusterNode {
    */
   call(op, args) {
     const id = ++this._seq;
+    if (!this.alive || !this.child.connected) {
+      return Promise.reject(new Error(`${this.name}: ${op}: the node exited (${this.exitReason()})`));
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this._pending.delete(id);
@@ -127,7 +140,16 @@ class ClusterNode {
  * @returns {Promise<ClusterNode[]>}
  */
 async function startNodes(configs) {
-  return Promise.all(configs.map((c) => new ClusterNode(c).start()));
+  const nodes = configs.map((c) => new ClusterNode(c));
+  const started = await Promise.allSettled(nodes.map((n) => n.start()));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed !== undefined) {
+    // The nodes that did start (or start late) would keep the test's
+    // process alive through their IPC channels: none may outlive the failure.
+    await Promise.all(nodes.map((n) => n.kill()));
+    throw /** @type {PromiseRejectedResult} */ (failed).reason;
+  }
+  return nodes;
 }
 
 /**
