@@ -255,6 +255,13 @@ async function run(pair, kind, redis, n, burst, profile) {
   const nodes = await startCluster(pair, kind, redis, n);
   const loadgens = [];
   try {
+    // A node whose addon did not load (a rebuild of build/ in the middle of
+    // the run, say) runs the official code path: its figures are not ours.
+    if (kind === 'ours' && binding.native) {
+      for (const node of nodes) {
+        if ((await fanoutStats(node)) === null) throw new Error(`node ${node.name} runs without the native fan-out`);
+      }
+    }
     for (const node of nodes) {
       loadgens.push(new LineChild(`loadgen(${kind} ${node.name})`, path.join(config.binDir, 'sio_loadgen'), [
         '--port', String(node.port), '--connections', String(n),
