@@ -34,9 +34,6 @@ function fanoutAvailable() {
     process.platform !== 'win32' && settings.fanout;
 }
 
-/** Strings of at least this many UTF-16 units reach the addon as UTF-8 bytes (see NativeFanout#end). */
-const LARGE_TEXT = 16 * 1024;
-
 /**
  * Grows a typed array or array to at least `n` elements.
  *
@@ -305,14 +302,10 @@ class NativeFanout {
     const sockets = batch.sockets;
     let handed;
     try {
-      // A large string goes to the addon as its UTF-8 bytes: Buffer.from
-      // flattens the encoder's concatenated string and converts it several
-      // times faster than N-API's UTF-8 copy walks it (about 32 ms against
-      // 64 ms for 10 MB here); below the threshold the Buffer costs more
-      // than it saves.
-      const large = typeof first === 'string' && first.length >= LARGE_TEXT;
-      handed = this.fanout.broadcast(large ? Buffer.from(first, 'utf8') : first, batch.ids, n, batch.out, rest,
-        packetOpts.volatile === true, large);
+      // A string of any size goes to the addon as it is: the addon encodes
+      // it straight into the frame (no intermediate Buffer, see addFrame in
+      // native/binding/FanoutBinding.cc).
+      handed = this.fanout.broadcast(first, batch.ids, n, batch.out, rest, packetOpts.volatile === true);
     } catch (err) {
       sockets.fill(undefined, 0, n);
       throw err;
