@@ -345,9 +345,11 @@ class NativeFanout {
 
   /**
    * Adds socket.io-adapter's pre-encoded websocket frame to `packetOpts`, as
-   * stock's `_encode` does, for the writes that take the standard path.
+   * stock's `_encode` does, for the writes that take the standard path:
+   * built only when one does, since a broadcast the fan-out writes whole
+   * needs none (for a 10 MB string it is a 10 MB Buffer and a 10 MB
+   * flattened copy of the string).
    *
-   * @private
    * @param {any} packet
    * @param {any[]} encodedPackets
    * @param {any} packetOpts
@@ -415,6 +417,9 @@ function deliver(adapter, opts, fanout, packet, encodedPackets, packetOpts, writ
   const sockets = adapter.nsp.sockets;
   const depth = index.enter();
   let count = 0;
+  // NativeAdapter leaves socket.io-adapter's pre-encoded websocket frame to
+  // the first write that takes the standard path (see NativeAdapter#broadcast).
+  let preEncoded = fanout === null || packetOpts.wsPreEncodedFrame !== undefined;
   try {
     const n = index.recipients(opts.rooms, opts.except, depth);
     const out = index.outPool[depth];
@@ -424,6 +429,11 @@ function deliver(adapter, opts, fanout, packet, encodedPackets, packetOpts, writ
       if (socket === undefined) continue;
       count++;
       if (fanout !== null && fanout.take(depth, out[i], socket)) continue;
+      if (!preEncoded) {
+        preEncoded = true;
+        // @ts-ignore fanout is not null when preEncoded starts false
+        if (packetOpts.wsPreEncodedFrame === undefined) fanout.preEncode(packet, encodedPackets, packetOpts);
+      }
       write(socket);
     }
   } finally {
