@@ -333,3 +333,33 @@ same('connection state recovery: server-to-client emits with acks and static nam
 }, (o) => {
   assert.deepStrictEqual(o, { answer: 'answer to q', admin: [['memo', 1]], root: [['root', 1]] });
 });
+
+// What engine.io's "packetCreate" listeners see of a broadcast: stock builds
+// socket.io-adapter's pre-encoded websocket frame for every single-string
+// broadcast before writing; this package builds it only when a write takes
+// the standard path (a listened-to connection does), so such a listener must
+// still find it, with stock's bytes, and clients must get the same packets.
+same('a standard-path write finds the pre-encoded frame stock builds', {}, async (ctx) => {
+  const seen = [];
+  ctx.io.on('connection', (socket) => {
+    if (socket.handshake.auth.i !== 0) return;
+    socket.conn.on('packetCreate', (p) => {
+      if (p.type !== 'message') return;
+      const frame = p.options && p.options.wsPreEncodedFrame;
+      seen.push([typeof p.data === 'string' ? p.data.length : 'binary',
+        frame === undefined ? null : Buffer.concat(frame).toString('base64')]);
+    });
+  });
+  const cs = [];
+  for (let i = 0; i < 4; i++) cs.push(await ctx.connected('/'));
+  ctx.io.emit('small', 1);
+  ctx.io.emit('large', 'é€😀'.repeat(30000));
+  ctx.io.emit('bin', Buffer.from([1, 2, 3]));
+  ctx.io.except('nobody').emit('after', 2);
+  await ctx.barrier(cs);
+  return { seen, got: cs.map((c) => ctx.got(c)) };
+}, (outcome) => {
+  // Client 0 is a websocket client: every single-string packet came with its frame.
+  const strings = outcome.seen.filter((s) => s[0] !== 'binary' && s[1] !== null);
+  assert.ok(strings.length >= 3, JSON.stringify(outcome.seen.map((s) => [s[0], s[1] && s[1].length])));
+});

@@ -383,3 +383,56 @@ for (const [name, shape] of Object.entries(shapes)) {
     return nativeFrames;
   });
 }
+
+/**
+ * Strings a broadcast must encode as stock does: multi-byte characters,
+ * sizes around 16K UTF-16 units and around the websocket header forms, up to
+ * over 1 MB, and lone surrogates, which socket.io-parser's JSON escapes but a
+ * custom encoder may leave raw (engine.io's websocket transport then sends
+ * them as ws does, as U+FFFD; polling sends them through Buffer.byteLength
+ * and the response's UTF-8 alike).
+ *
+ * @returns {string[]}
+ */
+function awkwardTexts() {
+  return ['', '\ud800', 'a\udc00b', '\ude00😀\ud83d', 'é'.repeat(16383), 'é'.repeat(16384), '€'.repeat(16385),
+    'z'.repeat(65530) + '\ud800', 'a'.repeat(20000) + '\ud800' + 'b', '\udc00' + '😀'.repeat(40000),
+    'é€😀\ud800'.repeat(100000)];
+}
+
+/** socket.io-parser's JSON with the escapes of lone surrogates undone: raw surrogates on the wire. */
+const rawSurrogates = jsonParser((packet) => [JSON.stringify(packet)
+  .replace(/\\u(d[89a-f][0-9a-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)))]);
+
+for (const [parserName, serverOpts, clientOpts] of [
+  ['socket.io-parser', {}, {}],
+  ['a custom encoder leaving lone surrogates raw', { parser: rawSurrogates }, { parser: client }],
+]) {
+  test(`large, multi-byte and lone-surrogate strings reach the same clients alike (${parserName})`, { timeout: 120000 }, async () => {
+    let nativeFrames = 0;
+    const { stock, ours } = await runBoth(serverOpts, async (ctx) => {
+      const cs = await setup(ctx, 6);
+      const before = framesQueued(ctx);
+      for (const [k, text] of awkwardTexts().entries()) ctx.io.emit('s', k, text);
+      ctx.io.to('even').emit('s', -1, '2["' + 'x'.repeat(30000) + '\ud83d' + '\ude00' + 'y'.repeat(30000) + '"]');
+      await ctx.barrier(cs);
+      nativeFrames += framesQueued(ctx) - before;
+      assertAtRest(ctx);
+      return received(ctx, cs);
+    }, { clientOpts });
+    assert.deepStrictEqual(ours, stock);
+    // What stock delivers: the strings themselves through JSON escapes, with
+    // U+FFFD for each lone surrogate when they went raw.
+    const raw = serverOpts.parser === rawSurrogates;
+    const wellFormed = (text) => (raw ? Buffer.from(text).toString() : text);
+    const texts = awkwardTexts();
+    for (const [i, events] of stock.entries()) {
+      const got = events.filter((e) => e[1] >= 0);
+      assert.strictEqual(got.length, texts.length, `client ${i}`);
+      for (const [k, text] of texts.entries()) assert.strictEqual(got[k][2], wellFormed(text), `client ${i}, string ${k}`);
+      assert.strictEqual(events.some((e) => e[1] === -1), i % 2 === 0, `client ${i}`);
+    }
+    if (raw) assert.strictEqual(stock[0][1][2], '\ufffd');
+    if (fanout) assert.ok(nativeFrames > 0, 'the native fan-out wrote text frames');
+  });
+}

@@ -293,6 +293,35 @@ test('churn: hundreds of clients come and go, each only ever gets its own frames
   await harness.close();
 });
 
+/**
+ * Strings whose UTF-8 a broadcast must get right: every kind of lone
+ * surrogate (which Buffer.from, and so ws and socket.io-adapter, write as
+ * U+FFFD), multi-byte characters, and sizes around the websocket header forms
+ * (payload = "4" + packet: 125/126 and 65535/65536 bytes) and around 16K
+ * UTF-16 units, several built by concatenation as an encoder builds them.
+ *
+ * @returns {string[]}
+ */
+function awkwardStrings() {
+  const strings = ['', '\ud800', '\udc00', 'a\ud800', '\udbff\udfff', '\udc00\ud800', '\ud800\ud800x',
+    'x\udfff', '😀\ud83d', '\ude00😀', '2["m","\ud83d"+"\ude00"]', 'é€😀\u0000'];
+  // A pair split between the two halves of a concatenated string.
+  strings.push('2["' + 'a'.repeat(20000) + '\ud83d', '\ude00' + 'b'.repeat(20000) + '"]');
+  strings.push('2["' + 'a'.repeat(20000) + '\ud83d' + '\ude00' + 'b'.repeat(20000) + '"]');
+  for (const bytes of [124, 125, 126, 65533, 65534, 65535, 65536]) {
+    strings.push('z'.repeat(bytes));
+    // The same byte count with a 3-byte character last, and with a lone
+    // surrogate (3 bytes as U+FFFD) last.
+    strings.push('z'.repeat(bytes - 3) + '€', 'z'.repeat(bytes - 3) + '\udc01');
+  }
+  for (const units of [16383, 16384, 16385]) {
+    strings.push('é'.repeat(units), '2["m",' + JSON.stringify('€'.repeat(units - 8)) + ']');
+    strings.push('😀'.repeat(units >> 1) + (units & 1 ? '\ud800' : ''));
+  }
+  strings.push('2["big","' + 'é€😀\ud800'.repeat(20000) + '"]');
+  return strings;
+}
+
 // Reads raw bytes from a plain TCP connection the fan-out writes to, and
 // compares them with what ws's Sender.frame builds for the same message (the
 // frame socket.io-adapter pre-encodes): same header, same payload bytes.
@@ -318,6 +347,9 @@ test('native frames are byte for byte what ws builds', { skip, timeout: 60000 },
   const expected = [];
   const ids = Uint32Array.of(id);
   const out = new Uint32Array(1);
+  const frame = (data, opcode) => Buffer.concat(Sender.frame(data, {
+    fin: true, rsv1: false, opcode, mask: false, readOnly: false,
+  }));
   for (const length of lengths) {
     let packet = '';
     let bytes = 0;
@@ -328,15 +360,9 @@ test('native frames are byte for byte what ws builds', { skip, timeout: 60000 },
     }
     if (bytes < length) packet += 'z'.repeat(length - bytes);
     const asBuffer = random() < 0.3;
-    // A string handed over as its UTF-8 bytes (textBytes), as the adapter
-    // does for large ones: the same text frame as the string itself.
-    const asTextBytes = !asBuffer && random() < 0.4;
     const attachments = random() < 0.3 ? [Buffer.alloc(Math.floor(random() * 300), 7)] : undefined;
-    const message = asBuffer || asTextBytes ? Buffer.from(packet) : packet;
-    assert.strictEqual(fanout.broadcast(message, ids, 1, out, attachments, false, asTextBytes), 0);
-    const frame = (data, opcode) => Buffer.concat(Sender.frame(data, {
-      fin: true, rsv1: false, opcode, mask: false, readOnly: false,
-    }));
+    const message = asBuffer ? Buffer.from(packet) : packet;
+    assert.strictEqual(fanout.broadcast(message, ids, 1, out, attachments, false), 0);
     // A string is a text message ("4" + packet); bytes are a binary message
     // sent as they are, as engine.io sends a binary packet.
     expected.push(asBuffer ? frame(Buffer.from(packet), 2) : frame(Buffer.from('4' + packet), 1));
@@ -346,6 +372,19 @@ test('native frames are byte for byte what ws builds', { skip, timeout: 60000 },
   const want = Buffer.concat(expected);
   for (let i = 0; i < 1000 && Buffer.concat(chunks).length < want.length; i++) await turn();
   assert.ok(Buffer.concat(chunks).equals(want));
+
+  // One at a time (the largest is 240 KB), each flushed and read whole.
+  for (const packet of awkwardStrings()) {
+    chunks.length = 0;
+    assert.strictEqual(fanout.broadcast(packet, ids, 1, out), 0);
+    fanout.flush();
+    // socket.io-adapter's pre-encoded frame of a broadcast, and ws's own
+    // framing of the string as engine.io's websocket transport sends it.
+    const adapterFrame = frame(Buffer.from('4' + packet), 1);
+    assert.ok(frame('4' + packet, 1).equals(adapterFrame));
+    for (let i = 0; i < 1000 && Buffer.concat(chunks).length < adapterFrame.length; i++) await turn();
+    assert.ok(Buffer.concat(chunks).equals(adapterFrame), `a string of ${packet.length} units`);
+  }
 
   // Busy: broadcasts are handed back for the standard path.
   assert.strictEqual(fanout.setBusy(id, true), undefined);
@@ -465,6 +504,82 @@ test('binary of every kind is framed as ws frames it; what cannot be framed leav
   socket.destroy();
   await new Promise((resolve) => server.close(resolve));
 });
+
+// Frames are counted while they live (stats().framesLive, frameBytesLive):
+// a broadcast that throws after its string was encoded into a frame, or
+// that hands every recipient back, keeps no frame; one that is queued keeps
+// exactly one until the kernel took its bytes.
+test('a broadcast that fails after its frames were built keeps none of them', { skip, timeout: 60000 }, async () => {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise((resolve) => server.once('connection', resolve));
+  const client = net.connect(server.address().port, '127.0.0.1');
+  const chunks = [];
+  client.on('data', (chunk) => chunks.push(chunk));
+  const socket = await accepted;
+  const id = fanout.register(socket._handle.fd);
+  // A failure must not leave the sockets open (the file would never end).
+  try {
+    await leavesNothing(id, chunks);
+  } finally {
+    fanout.unregister(id);
+    client.destroy();
+    socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/**
+ * The checks of the test above, on registered connection `id` whose peer
+ * collects what it reads in `chunks`.
+ *
+ * @param {number} id
+ * @param {Buffer[]} chunks
+ */
+async function leavesNothing(id, chunks) {
+  fanout.onRemainder(() => assert.fail('no remainder expected'));
+  const ids = Uint32Array.of(id);
+  const out = new Uint32Array(1);
+  const live = () => {
+    const { framesLive, frameBytesLive } = fanout.stats();
+    return { framesLive, frameBytesLive };
+  };
+  const at = live();
+  const gone = new ArrayBuffer(8);
+  const goneView = new Float32Array(gone);
+  structuredClone(gone, { transfer: [gone] });
+  const hostile = [Uint8Array.of(1)];
+  Object.defineProperty(hostile, 1, { get() { throw new Error('getter'); }, enumerable: true });
+  // Small and large strings, multi-byte and with a lone surrogate: the first
+  // frame is built before the attachments are read.
+  for (const packet of ['2["x"]', '2["' + 'é'.repeat(40000) + '\ud800"]', 'a'.repeat(70000)]) {
+    assert.throws(() => fanout.broadcast(packet, ids, 1, out, hostile), { message: 'getter' });
+    assert.deepStrictEqual(live(), at);
+    assert.throws(() => fanout.broadcast(packet, ids, 1, out, [Uint8Array.of(1), 7]), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.deepStrictEqual(live(), at);
+    assert.throws(() => fanout.broadcast(packet, ids, 1, out, 'not an array'), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.deepStrictEqual(live(), at);
+    // Unframeable binary after it: every recipient handed back, nothing kept.
+    assert.strictEqual(fanout.broadcast(packet, ids, 1, out, [goneView]), 1);
+    assert.deepStrictEqual(live(), at);
+    // No recipient: the frame is built and dropped at once.
+    assert.strictEqual(fanout.broadcast(packet, ids, 0, out), 0);
+    assert.deepStrictEqual(live(), at);
+    // Queued: one frame at least as large as what goes on the wire, until written.
+    const wire = Buffer.concat(Sender.frame(Buffer.from('4' + packet), {
+      fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false,
+    }));
+    assert.strictEqual(fanout.broadcast(packet, ids, 1, out), 0);
+    const queued = live();
+    assert.strictEqual(queued.framesLive, at.framesLive + 1);
+    assert.ok(queued.frameBytesLive - at.frameBytesLive >= wire.length);
+    chunks.length = 0;
+    fanout.flush();
+    assert.deepStrictEqual(live(), at);
+    for (let i = 0; i < 1000 && Buffer.concat(chunks).length < wire.length; i++) await turn();
+    assert.ok(Buffer.concat(chunks).equals(wire));
+  }
+}
 
 test('a worker thread has its own fan-out and tears it down cleanly', { skip, timeout: 60000 }, async () => {
   const { Worker } = require('node:worker_threads');

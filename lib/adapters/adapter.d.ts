@@ -115,6 +115,12 @@ export interface FanoutStats {
   droppedOnRemove: number;
   /** Frame deliveries dropped when a connection ended in the turn they were sent in, as stock drops engine.io's write buffer then. */
   droppedAtEnd: number;
+  /**
+   * Frames of this thread not freed yet (queued, owed to a slow connection, or held by a view JS has not
+   * collected) and their bytes: a gauge, not a counter.
+   */
+  framesLive: number;
+  frameBytesLive: number;
   /** Connections registered and unregistered since start. */
   registered: number;
   unregistered: number;

@@ -1,6 +1,7 @@
 'use strict';
 
 const { Adapter } = require('socket.io-adapter');
+const { MAX_STRING_LENGTH } = require('node:buffer').constants;
 const { nativeRooms } = require('../rooms/native-rooms');
 const { createNativeFanout, deliver } = require('../fanout/native-fanout');
 
@@ -87,7 +88,23 @@ class NativeAdapter extends nativeRooms(Adapter) {
       compress: flags.compress,
     };
     packet.nsp = this.nsp.name;
-    const encodedPackets = this._encode(packet, packetOpts);
+    // With the fan-out, socket.io-adapter's pre-encoded websocket frame
+    // (what _encode adds to the encoding) is built by the first write that
+    // takes the standard path, if any (see deliver): the fan-out builds its
+    // own frame, and for a large string the pre-encoded one was the largest
+    // allocation of the broadcast. A subclass's own _encode still runs.
+    let encodedPackets;
+    if (this._fanout !== null && this._encode === Adapter.prototype._encode) {
+      encodedPackets = this.encoder.encode(packet);
+      // Stock's "4" + string throws before any write for a string at V8's
+      // length limit: so does ours, instead of sending it natively.
+      if (encodedPackets.length === 1 && typeof encodedPackets[0] === 'string' &&
+          encodedPackets[0].length >= MAX_STRING_LENGTH) {
+        this._fanout.preEncode(packet, encodedPackets, packetOpts);
+      }
+    } else {
+      encodedPackets = this._encode(packet, packetOpts);
+    }
     this._deliver(packet, opts, encodedPackets, packetOpts, undefined);
   }
 

@@ -34,9 +34,6 @@ function fanoutAvailable() {
     process.platform !== 'win32' && settings.fanout;
 }
 
-/** Strings of at least this many UTF-16 units reach the addon as UTF-8 bytes (see NativeFanout#end). */
-const LARGE_TEXT = 16 * 1024;
-
 /**
  * Grows a typed array or array to at least `n` elements.
  *
@@ -305,14 +302,10 @@ class NativeFanout {
     const sockets = batch.sockets;
     let handed;
     try {
-      // A large string goes to the addon as its UTF-8 bytes: Buffer.from
-      // flattens the encoder's concatenated string and converts it several
-      // times faster than N-API's UTF-8 copy walks it (about 32 ms against
-      // 64 ms for 10 MB here); below the threshold the Buffer costs more
-      // than it saves.
-      const large = typeof first === 'string' && first.length >= LARGE_TEXT;
-      handed = this.fanout.broadcast(large ? Buffer.from(first, 'utf8') : first, batch.ids, n, batch.out, rest,
-        packetOpts.volatile === true, large);
+      // A string of any size goes to the addon as it is: the addon encodes
+      // it straight into the frame (no intermediate Buffer, see addFrame in
+      // native/binding/FanoutBinding.cc).
+      handed = this.fanout.broadcast(first, batch.ids, n, batch.out, rest, packetOpts.volatile === true);
     } catch (err) {
       sockets.fill(undefined, 0, n);
       throw err;
@@ -352,9 +345,11 @@ class NativeFanout {
 
   /**
    * Adds socket.io-adapter's pre-encoded websocket frame to `packetOpts`, as
-   * stock's `_encode` does, for the writes that take the standard path.
+   * stock's `_encode` does, for the writes that take the standard path:
+   * built only when one does, since a broadcast the fan-out writes whole
+   * needs none (for a 10 MB string it is a 10 MB Buffer and a 10 MB
+   * flattened copy of the string).
    *
-   * @private
    * @param {any} packet
    * @param {any[]} encodedPackets
    * @param {any} packetOpts
@@ -422,6 +417,9 @@ function deliver(adapter, opts, fanout, packet, encodedPackets, packetOpts, writ
   const sockets = adapter.nsp.sockets;
   const depth = index.enter();
   let count = 0;
+  // NativeAdapter leaves socket.io-adapter's pre-encoded websocket frame to
+  // the first write that takes the standard path (see NativeAdapter#broadcast).
+  let preEncoded = fanout === null || packetOpts.wsPreEncodedFrame !== undefined;
   try {
     const n = index.recipients(opts.rooms, opts.except, depth);
     const out = index.outPool[depth];
@@ -431,6 +429,11 @@ function deliver(adapter, opts, fanout, packet, encodedPackets, packetOpts, writ
       if (socket === undefined) continue;
       count++;
       if (fanout !== null && fanout.take(depth, out[i], socket)) continue;
+      if (!preEncoded) {
+        preEncoded = true;
+        // @ts-ignore fanout is not null when preEncoded starts false
+        if (packetOpts.wsPreEncodedFrame === undefined) fanout.preEncode(packet, encodedPackets, packetOpts);
+      }
       write(socket);
     }
   } finally {

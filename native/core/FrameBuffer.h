@@ -43,6 +43,17 @@ class FrameBuffer {
   bool takeView() noexcept { return views_++ == 0; }
   bool dropView() noexcept { return --views_ == 0; }
 
+  // Blocks allocated and not yet freed by the calling thread, and their
+  // capacity in bytes: what frames cost right now, and how tests tell that
+  // a broadcast which failed halfway kept nothing. Per thread because every
+  // block is created and freed on the thread of the event loop it belongs to
+  // (each worker has its own addon instance).
+  struct Live {
+    std::size_t blocks = 0;
+    std::size_t bytes = 0;
+  };
+  static Live live() noexcept;
+
  private:
   explicit FrameBuffer(std::size_t capacity) noexcept : capacity_(capacity), size_(capacity) {}
   ~FrameBuffer() = default;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "FrameRef.h"
@@ -111,6 +112,33 @@ TEST(FrameRef, AllocateKeepsSlackOutOfTheSize) {
   ASSERT_TRUE(frame);
   EXPECT_EQ(frame.size(), 7u);
   EXPECT_EQ(frame.get()->capacity(), 8u);
+}
+
+// The live counts follow allocation and the last release exactly, counting
+// capacity (slack included), and are the calling thread's own.
+TEST(FrameBuffer, LiveCountsFollowTheLastRelease) {
+  const FrameBuffer::Live before = FrameBuffer::live();
+  {
+    FrameRef a = WebSocketFrame::allocate(WebSocketFrame::Opcode::Text, 5, 1);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(FrameBuffer::live().blocks, before.blocks + 1);
+    EXPECT_EQ(FrameBuffer::live().bytes, before.bytes + 8);
+    FrameRef b = a;
+    {
+      FrameRef c = WebSocketFrame::allocate(WebSocketFrame::Opcode::Binary, 70000);
+      ASSERT_TRUE(c);
+      EXPECT_EQ(FrameBuffer::live().blocks, before.blocks + 2);
+      EXPECT_EQ(FrameBuffer::live().bytes, before.bytes + 8 + 70010);
+      std::thread other([] { EXPECT_EQ(FrameBuffer::live().blocks, 0u); });
+      other.join();
+    }
+    a = FrameRef();
+    // `b` still holds the first block.
+    EXPECT_EQ(FrameBuffer::live().blocks, before.blocks + 1);
+    EXPECT_EQ(FrameBuffer::live().bytes, before.bytes + 8);
+  }
+  EXPECT_EQ(FrameBuffer::live().blocks, before.blocks);
+  EXPECT_EQ(FrameBuffer::live().bytes, before.bytes);
 }
 
 }  // namespace
