@@ -254,7 +254,7 @@ Status AdapterMessageTranscoder::writeString(std::size_t length, bool isKey) {
 
 bool AdapterMessageTranscoder::checkKeys(std::size_t base) {
   const std::size_t n = keys_.size() - base;
-  if (n <= 8) {
+  if (n <= 16) {
     for (std::size_t i = base; i < keys_.size(); ++i) {
       for (std::size_t j = i + 1; j < keys_.size(); ++j) {
         if (keys_[i] == keys_[j]) return false;
@@ -389,8 +389,26 @@ Status AdapterMessageTranscoder::writeValue(std::uint32_t depth) {
       writeNumber(value);
       return Status::Ok;
     }
-    case 0xCC: case 0xCD: case 0xCE: case 0xCF:
-    case 0xD0: case 0xD1: case 0xD2: case 0xD3: {
+    case 0xCF: case 0xD3: {
+      // notepack computes `hi * 2^32 + lo` in doubles (hi read as unsigned
+      // for uint64, signed for int64). The product is exact, so the sum is
+      // the exact 64-bit value rounded once; the same two operations here
+      // give the same double, which then prints as JS prints it (a fused
+      // multiply-add would round the same exact sum once too).
+      if (!need(8)) return Status::MalformedMessage;
+      const std::uint32_t hi = be(4);
+      const std::uint32_t lo = be(4);
+      const double high = prefix == 0xCF ? static_cast<double>(hi) : static_cast<double>(static_cast<std::int32_t>(hi));
+      const double value = high * 4294967296.0 + static_cast<double>(lo);
+      if (std::fabs(value) <= static_cast<double>(kMaxSafe)) {
+        writeInteger(static_cast<std::int64_t>(value));
+      } else {
+        writeNumber(value);
+      }
+      return Status::Ok;
+    }
+    case 0xCC: case 0xCD: case 0xCE:
+    case 0xD0: case 0xD1: case 0xD2: {
       std::int64_t value = 0;
       const Status status = readInteger(prefix, value);
       if (status != Status::Ok) return status;

@@ -25,7 +25,8 @@ namespace sio {
 // are all digits (V8 would enumerate array-index keys first), that repeat,
 // or that are "__proto__" (an assignment that changes the prototype),
 // strings that are not well-formed UTF-8 (Buffer#toString would put U+FFFD
-// in), integers beyond 2^53 in magnitude, nesting deeper than the limit, and
+// in), ack ids and types beyond 2^53 in magnitude, nesting deeper than the
+// limit, and
 // message shapes the adapter does not publish (other packet or opts keys,
 // packet types other than EVENT and ACK, non-string rooms, flags that are
 // not booleans). Input that notepack itself cannot decode (truncated,
