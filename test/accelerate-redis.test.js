@@ -107,6 +107,15 @@ for (const [adapter, client] of [['classic', 'redis'], ['classic', 'ioredis'], [
       assert.strictEqual(after.recipients - before.recipients, 2 + 2 + 1 + 2);
       assert.strictEqual(after.framesWritten - before.framesWritten + after.framesHanded - before.framesHanded, 7);
       assert.ok(after.framesWritten - before.framesWritten > 0);
+      // The classic adapter with a node-redis subscriber: the four messages
+      // were transcoded natively (lib/adapters/redis/classic-transcode.js);
+      // elsewhere incoming messages keep the adapter's JS path.
+      if (adapter === 'classic' && client === 'redis') {
+        assert.strictEqual(after.incomingTranscoded - before.incomingTranscoded, 4);
+        assert.strictEqual(after.incomingJsPath, before.incomingJsPath);
+      } else {
+        assert.strictEqual(after.incomingTranscoded, undefined);
+      }
     });
 
     it('lets @socket.io/redis-emitter reach the clients of every node', { skip: adapter !== 'classic' && 'the emitter publishes in the classic format' }, async () => {

@@ -409,6 +409,7 @@ napi_value transcodeAdapterMessage(napi_env env, napi_callback_info info) {
   } else {
     napi_create_string_utf8(env, r.text.data(), r.text.size(), &result);
   }
+  state->transcoder.trim(kRetainUnits);
   return result;
 }
 

@@ -75,6 +75,13 @@ void AdapterMessageTranscoder::reserve(std::size_t n) {
   text_.resize(size);
 }
 
+void AdapterMessageTranscoder::trim(std::size_t keep) {
+  if (text_.size() > keep) {
+    text_ = std::string();
+    pos_ = 0;
+  }
+}
+
 void AdapterMessageTranscoder::put(const char* s, std::size_t n) {
   std::memcpy(text_.data() + pos_, s, n);
   pos_ += n;

@@ -91,6 +91,10 @@ class AdapterMessageTranscoder {
 
   const Limits& limits() const { return limits_; }
 
+  // Frees the text buffer when it grew beyond `keep` bytes (one huge message
+  // should not pin its memory); the last result's text is invalid after it.
+  void trim(std::size_t keep);
+
  private:
   // A header gap at the front of the text buffer: the payload is written
   // after it, and the header (known only once the whole packet map is read,

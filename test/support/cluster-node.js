@@ -5,7 +5,7 @@
  * `fork()`. Configuration comes as JSON in argv[2]:
  *   { name, redisUrl, adapter: 'ours' | 'official' | 'classic' | 'sharded' | 'node-cluster' | 'postgres'
  *     (see makeAdapter), pgUrl, accelerate: boolean, survive: boolean (ignore unhandled rejections),
- *     client: 'redis' | 'ioredis',
+ *     client: 'redis' | 'ioredis', countEncodes: boolean (count the encoder's encode() calls, op `encodes`),
  *     recovery: boolean, parser: 'native' (this package's parser) or 'msgpack'
  *     (socket.io-msgpack-parser; default socket.io's),
  *     greet: boolean (default true: each client gets a "hello" event on connection),
@@ -94,6 +94,8 @@ let seq = 0;
 
 /** Server-side events this node received: [event, ...args]. */
 const received = [];
+/** What the onAnyOutgoing listeners added by watchOutgoing saw, as JSON. */
+const outgoing = [];
 
 async function main() {
   // @socket.io/cluster-adapter talks through the node:cluster primary, and
@@ -111,13 +113,17 @@ async function main() {
     serverOpts.connectionStateRecovery = { maxDisconnectionDuration: 60000, skipMiddlewares: true };
   }
   const io = new Server(httpServer, serverOpts);
-  // Counts packet encodings on this server's encoder instance (test only).
+  // Counts packet encodings on this server's encoder instance (test only,
+  // with config.countEncodes: a wrapped encoder is one accelerate() does not
+  // transcode incoming Redis messages for, since it cannot know the wrapper).
   let encodes = 0;
-  const encode = io.encoder.encode.bind(io.encoder);
-  io.encoder.encode = (packet) => {
-    encodes++;
-    return encode(packet);
-  };
+  if (config.countEncodes) {
+    const encode = io.encoder.encode.bind(io.encoder);
+    io.encoder.encode = (packet) => {
+      encodes++;
+      return encode(packet);
+    };
+  }
 
   const onConnection = (socket) => {
     socket.data.node = config.name;
@@ -166,6 +172,8 @@ async function main() {
     if (args.rooms && args.rooms.length) op = op.to(args.rooms);
     if (args.except && args.except.length) op = op.except(args.except);
     if (args.local) op = op.local;
+    if (args.volatile) op = op.volatile;
+    if (args.compress === false) op = op.compress(false);
     return op;
   };
 
@@ -173,6 +181,31 @@ async function main() {
     async broadcast(args) {
       target(args).emit(args.event, ...args.data);
       return true;
+    },
+    // `count` broadcasts of seeded random payloads (test/support/msgpack-random.js:
+    // `odd` adds every kind of key and value, `binary` is the chance of a
+    // Buffer), to random rooms and except rooms: the same seed makes the same
+    // broadcasts in the same order on any node.
+    async broadcastRandom(args) {
+      const { prng, makeGen } = require('./msgpack-random');
+      const gen = makeGen(prng(args.seed));
+      for (let i = 0; i < args.count; i++) {
+        const data = [gen.value(3, Boolean(args.odd), args.binary || 0), gen.string(false)];
+        const rooms = gen.pick([[], ['r1'], ['r2'], ['r1', 'r2'], ['nobody', 'r2']]);
+        const except = gen.pick([[], [], ['r2']]);
+        target({ nsp: args.nsp, rooms, except }).emit('rand', i, ...data);
+      }
+      return true;
+    },
+    // Adds an onAnyOutgoing listener to the socket of client `name`.
+    async watchOutgoing(args) {
+      for (const socket of io.of(args.nsp || '/').sockets.values()) {
+        if (socket.data.name === args.name) socket.onAnyOutgoing((...a) => outgoing.push(JSON.stringify([args.name, ...a])));
+      }
+      return true;
+    },
+    async outgoing() {
+      return outgoing;
     },
     async broadcastMany(args) {
       for (let i = 0; i < args.count; i++) target(args).emit(args.event, i, args.payload);
