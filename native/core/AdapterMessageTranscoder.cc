@@ -211,50 +211,58 @@ Status AdapterMessageTranscoder::writeString(std::size_t length, bool isKey) {
     if (key == "__proto__" || allDigits(key)) return Status::CannotDecide;
     keys_.push_back(key);
   }
-  // At most 6 bytes out per byte in (\u00XX), plus the quotes.
-  reserve(6 * length + 3);
-  char* out = text_.data();
-  std::size_t o = pos_;
-  out[o++] = '"';
+  // At most 6 bytes out per byte in (\u00XX): reserved a chunk at a time,
+  // so that a long string does not reserve six times its size up front.
+  constexpr std::size_t kChunk = 16 * 1024;
+  reserve(1);
+  put('"');
   std::size_t i = 0;
   while (i < length) {
-    const std::size_t start = i;
-    while (i < length && kByteClass.table[p[i]] == 0) ++i;
-    std::memcpy(out + o, p + start, i - start);
-    o += i - start;
-    if (i == length) break;
-    const std::uint8_t c = p[i];
-    if (c >= 0x80) {
-      const std::size_t n = sequenceLength(p + i, length - i);
-      if (n == 0) return Status::CannotDecide;
-      std::memcpy(out + o, p + i, n);
-      o += n;
-      i += n;
-      ascii_ = false;
-      continue;
-    }
-    out[o++] = '\\';
-    switch (c) {
-      case '"': out[o++] = '"'; break;
-      case '\\': out[o++] = '\\'; break;
-      case '\b': out[o++] = 'b'; break;
-      case '\f': out[o++] = 'f'; break;
-      case '\n': out[o++] = 'n'; break;
-      case '\r': out[o++] = 'r'; break;
-      case '\t': out[o++] = 't'; break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out[o++] = 'u';
-        out[o++] = '0';
-        out[o++] = '0';
-        out[o++] = kHex[c >> 4];
-        out[o++] = kHex[c & 0x0F];
+    const std::size_t chunkEnd = std::min(length, i + kChunk);
+    // A sequence that starts in the chunk may end up to 3 bytes after it.
+    reserve(6 * (chunkEnd - i) + 4);
+    char* out = text_.data();
+    std::size_t o = pos_;
+    while (i < chunkEnd) {
+      const std::size_t start = i;
+      while (i < chunkEnd && kByteClass.table[p[i]] == 0) ++i;
+      std::memcpy(out + o, p + start, i - start);
+      o += i - start;
+      if (i == chunkEnd) break;
+      const std::uint8_t c = p[i];
+      if (c >= 0x80) {
+        const std::size_t n = sequenceLength(p + i, length - i);
+        if (n == 0) return Status::CannotDecide;
+        std::memcpy(out + o, p + i, n);
+        o += n;
+        i += n;
+        ascii_ = false;
+        continue;
       }
+      out[o++] = '\\';
+      switch (c) {
+        case '"': out[o++] = '"'; break;
+        case '\\': out[o++] = '\\'; break;
+        case '\b': out[o++] = 'b'; break;
+        case '\f': out[o++] = 'f'; break;
+        case '\n': out[o++] = 'n'; break;
+        case '\r': out[o++] = 'r'; break;
+        case '\t': out[o++] = 't'; break;
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out[o++] = 'u';
+          out[o++] = '0';
+          out[o++] = '0';
+          out[o++] = kHex[c >> 4];
+          out[o++] = kHex[c & 0x0F];
+        }
+      }
+      ++i;
     }
-    ++i;
+    pos_ = o;
   }
-  out[o++] = '"';
-  pos_ = o;
+  reserve(1);
+  put('"');
   at_ += length;
   return Status::Ok;
 }

@@ -231,6 +231,23 @@ TEST(AdapterMessageTranscoder, StringsEscapedAsJsonStringify) {
   EXPECT_EQ(textOf(nul.b), "2[\"a\\u0000b\"]");
 }
 
+TEST(AdapterMessageTranscoder, LongStringsAcrossChunks) {
+  // Long enough for several of the writer's 16 kB chunks, with escapes and
+  // multi-byte sequences at every offset, so some straddle a chunk's end.
+  std::string s;
+  std::string expected;
+  const char* pieces[] = {"a", "\xC3\xA9", "\n", "\xF0\x9F\x98\x80", "\x01", "\xE2\x82\xAC", "\""};
+  const char* escaped[] = {"a", "\xC3\xA9", "\\n", "\xF0\x9F\x98\x80", "\\u0001", "\xE2\x82\xAC", "\\\""};
+  for (int i = 0; s.size() < 50000; ++i) {
+    s += pieces[i % 7];
+    expected += escaped[i % 7];
+  }
+  Pack data;
+  data.arr(1).raw({0xDB}).be(s.size(), 4);
+  data.b.insert(data.b.end(), s.begin(), s.end());
+  EXPECT_EQ(textOf(data.b), "2[\"" + expected + "\"]");
+}
+
 TEST(AdapterMessageTranscoder, RefusesWhatJsMightDoDifferently) {
   const std::vector<std::pair<const char*, Bytes>> cases = {
       {"invalid UTF-8", Pack().arr(1).str("\xC3\x28").b},
