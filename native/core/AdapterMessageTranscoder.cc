@@ -47,11 +47,18 @@ std::size_t sequenceLength(const std::uint8_t* p, std::size_t left) {
   return 0;
 }
 
-bool allDigits(std::string_view key) {
-  if (key.empty()) return false;
+// Whether `key` is an ECMAScript array index ("0", or digits without a
+// leading zero up to 2^32 - 2): V8 enumerates those keys first, in numeric
+// order, and every other key after them in insertion order.
+bool arrayIndex(std::string_view key, std::uint32_t& index) {
+  if (key.empty() || key.size() > 10 || (key.size() > 1 && key[0] == '0')) return false;
+  std::uint64_t value = 0;
   for (char c : key) {
     if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
   }
+  if (value > 4294967294ULL) return false;
+  index = static_cast<std::uint32_t>(value);
   return true;
 }
 
@@ -205,10 +212,8 @@ Status AdapterMessageTranscoder::writeString(std::size_t length, bool isKey) {
   const std::uint8_t* p = data_ + at_;
   if (isKey) {
     const std::string_view key(reinterpret_cast<const char*>(p), length);
-    // V8 enumerates array-index keys first, in numeric order, and assigning
-    // "__proto__" sets the prototype instead of adding a key: either way
-    // JSON.stringify would not follow the message's order.
-    if (key == "__proto__" || allDigits(key)) return Status::CannotDecide;
+    // Assigning "__proto__" sets the prototype instead of adding a key.
+    if (key == "__proto__") return Status::CannotDecide;
     keys_.push_back(key);
   }
   // At most 6 bytes out per byte in (\u00XX): reserved a chunk at a time,
@@ -284,13 +289,18 @@ bool AdapterMessageTranscoder::checkKeys(std::size_t base) {
 
 Status AdapterMessageTranscoder::writeMap(std::size_t count, std::uint32_t depth) {
   const std::size_t base = keys_.size();
+  const std::size_t entryBase = entries_.size();
+  const std::size_t attachmentsBefore = attachments_->size();
+  bool anyIndex = false;
   reserve(1);
   put('{');
+  const std::size_t body = pos_;
   for (std::size_t k = 0; k < count; ++k) {
     if (k > 0) {
       reserve(1);
       put(',');
     }
+    const std::size_t start = pos_;
     if (!need(1)) return Status::MalformedMessage;
     const std::uint8_t prefix = data_[at_++];
     std::size_t length = 0;
@@ -304,18 +314,62 @@ Status AdapterMessageTranscoder::writeMap(std::size_t count, std::uint32_t depth
       // notepack would make a string of a number, null, a boolean...
       return Status::CannotDecide;
     }
+    Entry entry;
+    entry.firstAttachment = attachments_->size();
+    if (need(length)) {
+      entry.isIndex = arrayIndex(std::string_view(reinterpret_cast<const char*>(data_) + at_, length), entry.index);
+    }
     Status status = writeString(length, true);
     if (status != Status::Ok) return status;
     reserve(1);
     put(':');
     status = writeValue(depth);
     if (status != Status::Ok) return status;
+    entry.begin = start;
+    entry.end = pos_;
+    entry.endAttachment = attachments_->size();
+    anyIndex = anyIndex || entry.isIndex;
+    entries_.push_back(entry);
   }
   if (!checkKeys(base)) return Status::CannotDecide;
   keys_.resize(base);
+  if (anyIndex && !reorderEntries(entryBase, body, attachments_->size() != attachmentsBefore)) {
+    return Status::CannotDecide;
+  }
+  entries_.resize(entryBase);
   reserve(1);
   put('}');
   return Status::Ok;
+}
+
+bool AdapterMessageTranscoder::reorderEntries(std::size_t entryBase, std::size_t body, bool withAttachments) {
+  // The entries as written, then written again over the same bytes (the
+  // same total length): array-index keys first in numeric order, the others
+  // after them in message order, as V8 enumerates the decoded object.
+  const auto first = entries_.begin() + static_cast<std::ptrdiff_t>(entryBase);
+  std::stable_sort(first, entries_.end(), [](const Entry& a, const Entry& b) {
+    if (a.isIndex != b.isIndex) return a.isIndex;
+    return a.isIndex && a.index < b.index;
+  });
+  if (withAttachments) {
+    // socket.io-parser numbers placeholders in enumeration order: the
+    // entries holding attachments must keep their relative order, or the
+    // numbers written would be wrong.
+    std::size_t next = 0;
+    for (auto it = first; it != entries_.end(); ++it) {
+      if (it->endAttachment == it->firstAttachment) continue;
+      if (it->firstAttachment < next) return false;
+      next = it->endAttachment;
+    }
+  }
+  scratch_.assign(text_.data() + body, pos_ - body);
+  std::size_t o = body;
+  for (auto it = first; it != entries_.end(); ++it) {
+    if (it != first) text_[o++] = ',';
+    std::memcpy(text_.data() + o, scratch_.data() + (it->begin - body), it->end - it->begin);
+    o += it->end - it->begin;
+  }
+  return true;
 }
 
 Status AdapterMessageTranscoder::writeArray(std::size_t count, std::uint32_t depth) {
@@ -629,6 +683,7 @@ Status AdapterMessageTranscoder::transcode(const std::uint8_t* data, std::size_t
   at_ = 0;
   ascii_ = true;
   keys_.clear();
+  entries_.clear();
   attachments_ = &out.attachments;
   // Ranges are 32-bit.
   if (size > std::numeric_limits<std::uint32_t>::max()) return Status::CannotDecide;

@@ -22,8 +22,11 @@ namespace sio {
 // Exactness is the point, so everything whose JS outcome is not certain is
 // refused with CannotDecide ("take the JS path"): msgpack ext types (notepack
 // turns some into Date or undefined), map keys that are not strings, that
-// are all digits (V8 would enumerate array-index keys first), that repeat,
-// or that are "__proto__" (an assignment that changes the prototype),
+// repeat, or that are "__proto__" (an assignment that changes the
+// prototype), array-index keys ("7") that V8 would enumerate before an
+// entry holding binary values written earlier (the text follows V8's order,
+// index keys first in numeric order, but the placeholders' numbers would
+// change),
 // strings that are not well-formed UTF-8 (Buffer#toString would put U+FFFD
 // in), ack ids and types beyond 2^53 in magnitude, nesting deeper than the
 // limit, and
@@ -117,6 +120,17 @@ class AdapterMessageTranscoder {
   bool need(std::size_t n) const { return n <= size_ - at_; }
   std::uint32_t be(std::size_t bytes);
   bool checkKeys(std::size_t base);
+  bool reorderEntries(std::size_t entryBase, std::size_t body, bool withAttachments);
+
+  // One written map entry, for the reordering of array-index keys.
+  struct Entry {
+    std::size_t begin = 0;  // in text_, from the key's opening quote
+    std::size_t end = 0;    // after the value
+    bool isIndex = false;
+    std::uint32_t index = 0;
+    std::size_t firstAttachment = 0;  // attachments before the entry
+    std::size_t endAttachment = 0;    // attachments after it
+  };
 
   void reserve(std::size_t n);
   void put(char c) { text_[pos_++] = c; }
@@ -133,6 +147,9 @@ class AdapterMessageTranscoder {
   // The keys of the maps being written, innermost last, for the duplicate check.
   std::vector<std::string_view> keys_;
   std::vector<std::string_view> sorted_;
+  // The entries of the maps being written, innermost last.
+  std::vector<Entry> entries_;
+  std::string scratch_;
 };
 
 }  // namespace sio

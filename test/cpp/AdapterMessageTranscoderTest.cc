@@ -248,6 +248,25 @@ TEST(AdapterMessageTranscoder, LongStringsAcrossChunks) {
   EXPECT_EQ(textOf(data.b), "2[\"" + expected + "\"]");
 }
 
+TEST(AdapterMessageTranscoder, ArrayIndexKeysFirstAsV8EnumeratesThem) {
+  Pack data;
+  data.map(7).str("b").uint(1).str("10").uint(2).str("4294967295").uint(3).str("9").map(3)
+      .str("z").uint(0).str("1").uint(0).str("0").str("v").str("01").uint(4).str("4294967294").uint(5)
+      .str("0").raw({0xC0});
+  EXPECT_EQ(textOf(data.b),
+            R"(2{"0":null,"9":{"0":"v","1":0,"z":0},"10":2,"4294967294":5,"b":1,"4294967295":3,"01":4})");
+  // Binary elsewhere in the payload is fine: only a map's own placeholders
+  // could be renumbered.
+  Pack bin;
+  bin.arr(2).bin("x").map(2).str("k").uint(1).str("3").uint(2);
+  EXPECT_EQ(textOf(bin.b), R"(51-[{"_placeholder":true,"num":0},{"3":2,"k":1}])");
+  // Reordering that keeps the entries with binary in their order.
+  Pack kept;
+  kept.map(3).str("k").bin("x").str("7").uint(1).str("m").bin("y");
+  EXPECT_EQ(textOf(kept.b),
+            R"(52-{"7":1,"k":{"_placeholder":true,"num":0},"m":{"_placeholder":true,"num":1}})");
+}
+
 TEST(AdapterMessageTranscoder, RefusesWhatJsMightDoDifferently) {
   const std::vector<std::pair<const char*, Bytes>> cases = {
       {"invalid UTF-8", Pack().arr(1).str("\xC3\x28").b},
@@ -255,8 +274,8 @@ TEST(AdapterMessageTranscoder, RefusesWhatJsMightDoDifferently) {
       {"UTF-8 surrogate", Pack().arr(1).str("\xED\xA0\x80").b},
       {"above U+10FFFF", Pack().arr(1).str("\xF4\x90\x80\x80").b},
       {"truncated sequence", Pack().arr(1).str("\xE2\x82").b},
-      {"index key", Pack().map(1).str("0").uint(1).b},
-      {"digits key", Pack().map(1).str("4294967295").uint(1).b},
+      {"index key moved before binary", Pack().map(2).str("b").bin("x").str("0").bin("y").b},
+      {"index keys swapping binary", Pack().map(2).str("5").arr(1).bin("x").str("2").bin("y").b},
       {"__proto__", Pack().map(1).str("__proto__").map(0).b},
       {"duplicate", Pack().map(2).str("a").uint(1).str("a").uint(2).b},
       {"duplicate in a large map",

@@ -10,8 +10,8 @@
 //    simdjson-based scanner answers socket.io's payload rules, not "is this
 //    JSON", and simdjson used directly from this RTTI-enabled file trips
 //    UBSan's vptr check against the -fno-rtti core);
-//  - no object in it has a key the transcoder must refuse (repeated, all
-//    digits, "__proto__");
+//  - no object in it has a key the transcoder must refuse (repeated,
+//    "__proto__"), and array-index keys come first in ascending order;
 //  - each attachment number 0..n-1 appears as a placeholder object;
 //  - textIsAscii is true exactly when no byte of the text is >= 0x80;
 //  - with smaller limits the answer is the same or CannotDecide, never
@@ -87,9 +87,20 @@ void checkAccepted(const std::uint8_t* data, std::size_t size, const AdapterMess
       if (node.kind == sio::fuzz::ReferenceJson::Kind::Object) {
         const std::set<std::string> unique(node.keys.begin(), node.keys.end());
         SIO_FUZZ_CHECK(unique.size() == node.keys.size());
+        // Array-index keys first, ascending, as V8 enumerates them.
+        bool pastIndexes = false;
+        double last = -1;
         for (const std::string& key : node.keys) {
           SIO_FUZZ_CHECK(key != "__proto__");
-          SIO_FUZZ_CHECK(key.empty() || key.find_first_not_of("0123456789") != std::string::npos);
+          const bool index = !key.empty() && key.size() <= 10 && (key.size() == 1 || key[0] != '0') &&
+                             key.find_first_not_of("0123456789") == std::string::npos &&
+                             std::stod(key) <= 4294967294.0;
+          if (index) {
+            SIO_FUZZ_CHECK(!pastIndexes && std::stod(key) > last);
+            last = std::stod(key);
+          } else {
+            pastIndexes = true;
+          }
         }
         if (node.keys.size() == 2 && node.keys[0] == "_placeholder" && node.keys[1] == "num" &&
             json.node(node.children[0]).kind == sio::fuzz::ReferenceJson::Kind::True &&
