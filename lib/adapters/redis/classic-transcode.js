@@ -185,4 +185,4 @@ function installTranscoding(adapter, counters) {
   return null;
 }
 
-module.exports = { installTranscoding, transcodingReason, KNOWN_ONMESSAGE };
+module.exports = { installTranscoding, transcodingReason, lazyPacket, KNOWN_ONMESSAGE };
