@@ -40,6 +40,21 @@ const MALFORMED = 'malformed';
  */
 
 /**
+ * The UTF-8 text of message[begin, begin + length): Buffer#utf8Slice when
+ * there is one (toString's argument handling costs more than a short slice).
+ *
+ * @param {Buffer} message
+ * @param {number} begin
+ * @param {number} length
+ * @returns {string}
+ */
+function text(message, begin, length) {
+  // @ts-ignore utf8Slice is Buffer's own, undocumented in the types
+  return typeof message.utf8Slice === 'function' ? message.utf8Slice(begin, begin + length)
+    : message.toString('utf8', begin, begin + length);
+}
+
+/**
  * @param {Buffer} message
  * @param {number} k
  * @param {number} n
@@ -47,7 +62,7 @@ const MALFORMED = 'malformed';
  */
 function roomList(message, k, n) {
   const rooms = new Array(n);
-  for (let i = 0; i < n; i++, k += 2) rooms[i] = message.toString('utf8', out[k], out[k] + out[k + 1]);
+  for (let i = 0; i < n; i++, k += 2) rooms[i] = text(message, out[k], out[k + 1]);
   return rooms;
 }
 
@@ -60,10 +75,10 @@ function roomList(message, k, n) {
  *   exactly; 'malformed': notepack.decode would throw
  */
 function transcodeClassicMessage(message) {
-  const text = codec.transcodeAdapterMessage(message, out);
-  if (typeof text !== 'string') return text === codec.status.malformedMessage ? MALFORMED : null;
+  const packetText = codec.transcodeAdapterMessage(message, out);
+  if (typeof packetText !== 'string') return packetText === codec.status.malformedMessage ? MALFORMED : null;
   const attachments = out[8];
-  const encodedPackets = [text];
+  const encodedPackets = [packetText];
   let k = FIXED_SLOTS;
   for (let i = 0; i < attachments; i++, k += 2) encodedPackets.push(message.subarray(out[k], out[k] + out[k + 1]));
   const roomCount = out[10];
@@ -78,10 +93,12 @@ function transcodeClassicMessage(message) {
     const names = codec.flagNames;
     for (let i = 0, n = out[14]; i < n; i++, k += 2) flags[names[out[k]]] = out[k + 1] === 1;
   }
+  // The main namespace, by far the most common, without a slice.
+  const nsp = out[1] !== 1 || (out[3] === 1 && message[out[2]] === 0x2f) ? '/' : text(message, out[2], out[3]);
   return {
-    uid: message.toString('utf8', out[6], out[6] + out[7]),
+    uid: text(message, out[6], out[7]),
     type: out[0],
-    nsp: out[1] === 1 ? message.toString('utf8', out[2], out[2] + out[3]) : '/',
+    nsp,
     id: out[4] === 1 ? out[5] : undefined,
     encodedPackets,
     rooms,

@@ -106,31 +106,49 @@ function transcodingReason(adapter) {
 
 /**
  * The packet object the official method would have built, for what reads it
- * (onAnyOutgoing listeners, the standard writes): `data` is decoded from the
- * message with the adapter's own parser the first time it is read.
- *
+ * (onAnyOutgoing listeners, through socket.notifyOutgoingListeners): `type`
+ * and `nsp` as own properties, `data` decoded from the message with the
+ * adapter's own parser the first time it is read (then an own property, as
+ * a write also makes it). The packet never reaches application code itself:
+ * only Adapter#broadcast and the delivery loop see it, and they read `nsp`,
+ * `id` and `data`.
+ */
+class LazyPacket {
+  #parser;
+  #msg;
+
+  /**
+   * @param {any} parser
+   * @param {Buffer} msg
+   * @param {number} type
+   * @param {string} nsp
+   */
+  constructor(parser, msg, type, nsp) {
+    this.type = type;
+    this.nsp = nsp;
+    this.#parser = parser;
+    this.#msg = msg;
+  }
+
+  get data() {
+    const data = this.#parser.decode(this.#msg)[1].data;
+    this.data = data;
+    return data;
+  }
+
+  set data(value) {
+    Object.defineProperty(this, 'data', { value, writable: true, enumerable: true, configurable: true });
+  }
+}
+
+/**
  * @param {any} parser
  * @param {Buffer} msg
  * @param {{ type: number, nsp: string }} t
  * @returns {any}
  */
 function lazyPacket(parser, msg, t) {
-  const packet = { type: t.type };
-  const set = (/** @type {any} */ value) => {
-    Object.defineProperty(packet, 'data', { value, writable: true, enumerable: true, configurable: true });
-  };
-  Object.defineProperty(packet, 'data', {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const decoded = parser.decode(msg)[1];
-      set(decoded.data);
-      return decoded.data;
-    },
-    set,
-  });
-  packet.nsp = t.nsp;
-  return packet;
+  return new LazyPacket(parser, msg, t.type, t.nsp);
 }
 
 /**
