@@ -70,7 +70,7 @@ describe('Redis cluster: three nodes with createRedisAdapter (node-redis)', { sk
     // Three streams: "/" and "/chat" hash to different ones.
     const adapterOpts = { streamCount: 3 };
     ctx = await cluster(
-      ['A', 'B', 'C'].map((name) => ({ name, adapter: 'ours', client: 'redis', adapterOpts })),
+      ['A', 'B', 'C'].map((name) => ({ name, adapter: 'ours', client: 'redis', adapterOpts, countEncodes: true })),
       { a1: 0, a2: 0, b1: 1, b2: 1, c1: 2 }
     );
     const { a1, b1, c1 } = ctx.byName;

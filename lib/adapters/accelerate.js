@@ -7,6 +7,7 @@ const { invalidArgError, unknownOptionError, adapterNotCalledError } = require('
 const { nativeRooms, initNativeRooms } = require('../rooms/native-rooms');
 const { initLocalLayer } = require('./adapter');
 const { deliver } = require('../fanout/native-fanout');
+const { installTranscoding } = require('./redis/classic-transcode');
 
 /** The code of the warning an adapter that stays unaccelerated gets. */
 const WARNING_CODE = 'SOCKET_IO_NATIVE_NOT_ACCELERATED';
@@ -19,7 +20,7 @@ const WARNING_CODE = 'SOCKET_IO_NATIVE_NOT_ACCELERATED';
 const MEMBERSHIP_METHODS = ['addAll', 'del', '_del', 'delAll', 'socketRooms', 'apply', 'computeExceptSids', '_encode'];
 
 /** The fields the accelerated layer adds to an adapter instance. */
-const OWN_FIELDS = ['_index', '_fanout', '_armed'];
+const OWN_FIELDS = ['_index', '_fanout', '_armed', '_transcoded'];
 
 /**
  * socket.io-adapter's own classes between an adapter and Adapter: their
@@ -30,10 +31,13 @@ const KNOWN_PROTOTYPES = new Set([ClusterAdapter, ClusterAdapterWithHeartbeat, S
   .filter((C) => typeof C === 'function').map((C) => C.prototype));
 
 /**
- * adapter -> { accelerated, reason } for every adapter accelerate() made,
- * read by adapterStats().
+ * adapter -> { accelerated, reason, incoming } for every adapter accelerate()
+ * made, read by adapterStats(). `incoming` counts the classic Redis adapter's
+ * incoming broadcasts transcoded natively and those left to its JS path; it
+ * is null where incoming messages are not transcoded.
  *
- * @type {WeakMap<object, { accelerated: boolean, reason: string | null }>}
+ * @typedef {{ transcoded: number, jsPath: number }} IncomingCounts
+ * @type {WeakMap<object, { accelerated: boolean, reason: string | null, incoming: IncomingCounts | null }>}
  */
 const outcomes = new WeakMap();
 
@@ -163,7 +167,24 @@ function acceleratedPrototype(proto) {
      * @returns {any[]}
      */
     _encode(packet, packetOpts) {
-      const encodedPackets = super._encode(packet, packetOpts);
+      let encodedPackets;
+      const transcoded = this._transcoded;
+      if (transcoded !== null) {
+        // An incoming classic Redis adapter message whose packet the native
+        // transcoder already encoded (redis/classic-transcode.js): the
+        // adapter's own _encode runs with that output as its encoder's, so
+        // whatever it adds (the pre-encoded websocket frame) is the same.
+        this._transcoded = null;
+        const encoder = this.encoder;
+        this.encoder = { encode: () => transcoded };
+        try {
+          encodedPackets = super._encode(packet, packetOpts);
+        } finally {
+          this.encoder = encoder;
+        }
+      } else {
+        encodedPackets = super._encode(packet, packetOpts);
+      }
       // Broadcasts with an ack (packet.id set) keep the stock writes, as in
       // NativeAdapter: each recipient records the ack callback.
       if (this._fanout !== null && packet.id === undefined) this._armed = { packet, encodedPackets, packetOpts };
@@ -205,7 +226,7 @@ function accelerateInstance(adapter, state) {
   if (outcomes.has(adapter)) return adapter;
   const reason = unsafeReason(adapter);
   if (reason !== null) {
-    if (adapter !== null && typeof adapter === 'object') outcomes.set(adapter, { accelerated: false, reason });
+    if (adapter !== null && typeof adapter === 'object') outcomes.set(adapter, { accelerated: false, reason, incoming: null });
     warnOnce(state, reason);
     return adapter;
   }
@@ -216,7 +237,16 @@ function accelerateInstance(adapter, state) {
   initLocalLayer(adapter);
   /** @private the broadcast _encode() just encoded, for the apply() that follows */
   adapter._armed = null;
-  outcomes.set(adapter, { accelerated: true, reason: null });
+  /** @private an incoming message's natively encoded packet, for the _encode() that follows */
+  adapter._transcoded = null;
+  /** @type {IncomingCounts | null} */
+  let incoming = { transcoded: 0, jsPath: 0 };
+  const notTranscoded = installTranscoding(adapter, incoming);
+  if (notTranscoded !== null) {
+    incoming = null;
+    debug('incoming messages of %s keep the JS path: %s', adapter.constructor && adapter.constructor.name, notTranscoded);
+  }
+  outcomes.set(adapter, { accelerated: true, reason: null, incoming });
   debug('accelerated %s for namespace %s (native fan-out: %s)',
     adapter.constructor && adapter.constructor.name, adapter.nsp.name, adapter._fanout !== null);
   return adapter;
@@ -300,7 +330,7 @@ function accelerate(factory, options) {
  * did not make it.
  *
  * @param {any} adapter
- * @returns {{ accelerated: boolean, reason: string | null } | undefined}
+ * @returns {{ accelerated: boolean, reason: string | null, incoming: IncomingCounts | null } | undefined}
  */
 function accelerationOf(adapter) {
   return outcomes.get(adapter);

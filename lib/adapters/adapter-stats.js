@@ -42,7 +42,16 @@ function adapterStats(target) {
   // reason when it was not (its own stats(), if any, are the adapter's business).
   const outcome = accelerationOf(adapter);
   if (outcome !== undefined) {
-    if (outcome.accelerated) return { accelerated: true, ...NativeAdapter.prototype.stats.call(adapter) };
+    if (outcome.accelerated) {
+      const stats = { accelerated: true, ...NativeAdapter.prototype.stats.call(adapter) };
+      // The classic Redis adapter's incoming broadcasts: natively transcoded
+      // or left to its JS path (absent where they are not transcoded at all).
+      if (outcome.incoming !== null) {
+        stats.incomingTranscoded = outcome.incoming.transcoded;
+        stats.incomingJsPath = outcome.incoming.jsPath;
+      }
+      return stats;
+    }
     return { accelerated: false, reason: outcome.reason, fanout: false, sockets: adapter.sids.size, rooms: adapter.rooms.size };
   }
   // Ours: NativeAdapter, its session-aware variant and the Redis adapter's

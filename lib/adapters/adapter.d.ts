@@ -50,6 +50,14 @@ export interface AccelerationInfo {
   accelerated?: boolean;
   /** Why the adapter runs unaccelerated (when `accelerated` is false). */
   reason?: string | null;
+  /**
+   * Incoming broadcasts of @socket.io/redis-adapter's classic adapter (with a
+   * node-redis subscriber) whose packet was encoded natively from the
+   * message. Absent where incoming messages are not transcoded.
+   */
+  incomingTranscoded?: number;
+  /** Incoming broadcasts of that adapter left to its JS path (refused by the transcoder, acks). */
+  incomingJsPath?: number;
 }
 
 /** This namespace's room registry. */

@@ -11,6 +11,15 @@
 //     candidate placeholder paths in document order; null means "walk in JS"
 //     (invalid or undecidable JSON, limits, lone surrogates in keys)
 //   encodeHeader(type, attachments, nsp, id) -> encodeAsString's prefix
+//   transcodeAdapterMessage(buffer, out: Float64Array(>= 15)) -> string | status
+//     a classic Redis adapter message ([uid, packet, opts] in msgpack) to the
+//     Encoder's packet text (a string), with out = [type, hasNsp, nspBegin,
+//     nspLength, hasId, id, uidBegin, uidLength, attachments, hasRooms,
+//     rooms, hasExcept, excepts, hasFlags, flags, then (begin, length) per
+//     attachment, room and except room, then (name index, 0/1) per flag];
+//     byte offsets are into `buffer`. A number instead of the string is
+//     status.cannotDecide (take the JS path: also when `out` is too short)
+//     or status.malformedMessage. flagNames holds the flag names by index.
 //   errorMessage(code, type?) -> socket.io-parser's message
 //   status: { ok, unknownPacketType, illegalAttachments, tooManyAttachments,
 //             invalidPayload, illegalPlaceholder, cannotDecide }
@@ -34,6 +43,7 @@
 #include <memory>
 #include <string>
 
+#include "AdapterMessageTranscoder.h"
 #include "Errors.h"
 #include "JsNumber.h"
 #include "JsonScanner.h"
@@ -64,6 +74,8 @@ struct CodecState {
   PlaceholderList placeholders;
   std::string nsp;
   std::string encoded;
+  AdapterMessageTranscoder transcoder;
+  AdapterMessageTranscoder::Result transcoded;
 };
 
 CodecState* stateOf(napi_env env, napi_callback_info info, std::size_t* argc, napi_value* argv) {
@@ -330,6 +342,77 @@ napi_value encodeHeader(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// The fixed part of transcodeAdapterMessage's out array.
+constexpr std::size_t kTranscodeSlots = 15;
+
+// transcodeAdapterMessage(buffer, out: Float64Array) -> string | status
+napi_value transcodeAdapterMessage(napi_env env, napi_callback_info info) {
+  std::size_t argc = 2;
+  napi_value argv[2] = {nullptr, nullptr};
+  CodecState* state = stateOf(env, info, &argc, argv);
+  if (state == nullptr) return nullptr;
+  constexpr const char* kUsage = "transcodeAdapterMessage(message: Buffer, out: Float64Array(>= 15))";
+  bool isBuffer = false;
+  if (napi_is_buffer(env, argv[0], &isBuffer) != napi_ok || !isBuffer) return typeError(env, kUsage);
+  void* bytes = nullptr;
+  std::size_t size = 0;
+  if (napi_get_buffer_info(env, argv[0], &bytes, &size) != napi_ok) return typeError(env, kUsage);
+  napi_typedarray_type arrayType;
+  std::size_t slots = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, argv[1], &arrayType, &slots, &data, nullptr, nullptr) != napi_ok ||
+      arrayType != napi_float64_array || slots < kTranscodeSlots) {
+    return typeError(env, kUsage);
+  }
+  AdapterMessageTranscoder::Result& r = state->transcoded;
+  // An empty Buffer may have no storage: its pointer is never read then.
+  static const std::uint8_t kEmpty = 0;
+  const std::uint8_t* input = size == 0 ? &kEmpty : static_cast<const std::uint8_t*>(bytes);
+  const Status status = state->transcoder.transcode(input, size, r);
+  if (status != Status::Ok) return statusValue(env, status);
+  const std::size_t needed = kTranscodeSlots +
+      2 * (r.attachments.size() + r.rooms.size() + r.except.size() + r.flags.size());
+  if (needed > slots) return statusValue(env, Status::CannotDecide);
+
+  double* out = static_cast<double*>(data);
+  out[0] = r.type;
+  out[1] = r.hasNamespace ? 1 : 0;
+  out[2] = r.nsp.begin;
+  out[3] = r.nsp.length;
+  out[4] = r.hasId ? 1 : 0;
+  out[5] = r.id;
+  out[6] = r.uid.begin;
+  out[7] = r.uid.length;
+  out[8] = static_cast<double>(r.attachments.size());
+  out[9] = r.hasRooms ? 1 : 0;
+  out[10] = static_cast<double>(r.rooms.size());
+  out[11] = r.hasExcept ? 1 : 0;
+  out[12] = static_cast<double>(r.except.size());
+  out[13] = r.hasFlags ? 1 : 0;
+  out[14] = static_cast<double>(r.flags.size());
+  std::size_t k = kTranscodeSlots;
+  for (const auto* list : {&r.attachments, &r.rooms, &r.except}) {
+    for (const AdapterMessageTranscoder::Range& range : *list) {
+      out[k++] = range.begin;
+      out[k++] = range.length;
+    }
+  }
+  for (const AdapterMessageTranscoder::Flag& flag : r.flags) {
+    out[k++] = flag.name;
+    out[k++] = flag.value ? 1 : 0;
+  }
+  // Text without a byte >= 0x80 is Latin-1 too, which V8 copies as it is
+  // instead of decoding it.
+  napi_value result = nullptr;
+  if (r.textIsAscii) {
+    napi_create_string_latin1(env, r.text.data(), r.text.size(), &result);
+  } else {
+    napi_create_string_utf8(env, r.text.data(), r.text.size(), &result);
+  }
+  state->transcoder.trim(kRetainUnits);
+  return result;
+}
+
 std::string messageFor(Status status, double type) {
   std::string message = statusMessage(status);
   if (status == Status::UnknownPacketType) {
@@ -386,6 +469,14 @@ void InitCodec(Napi::Env env, Napi::Object exports) {
   defineFunction(env, exports, "validatePayload", validatePayload, state);
   defineFunction(env, exports, "encodeHeader", encodeHeader, state);
   defineFunction(env, exports, "errorMessage", errorMessage, state);
+  defineFunction(env, exports, "transcodeAdapterMessage", transcodeAdapterMessage, state);
+
+  Napi::Array flagNames = Napi::Array::New(env, AdapterMessageTranscoder::kFlagCount);
+  for (std::size_t i = 0; i < AdapterMessageTranscoder::kFlagCount; ++i) {
+    flagNames.Set(static_cast<std::uint32_t>(i), Napi::String::New(env, AdapterMessageTranscoder::kFlagNames[i]));
+  }
+  flagNames.Freeze();
+  exports.Set("flagNames", flagNames);
 
   // Status codes by name, and socket.io-parser's message for each code.
   struct Named {
@@ -400,13 +491,15 @@ void InitCodec(Napi::Env env, Napi::Object exports) {
       {"invalidPayload", Status::InvalidPayload},
       {"illegalPlaceholder", Status::IllegalPlaceholder},
       {"cannotDecide", Status::CannotDecide},
+      {"malformedMessage", Status::MalformedMessage},
   };
   Napi::Object status = Napi::Object::New(env);
   Napi::Object errors = Napi::Object::New(env);
   for (const Named& named : codes) {
     const auto code = static_cast<std::uint32_t>(named.status);
     status.Set(named.name, Napi::Number::New(env, code));
-    if (named.status != Status::Ok && named.status != Status::CannotDecide) {
+    if (named.status != Status::Ok && named.status != Status::CannotDecide &&
+        named.status != Status::MalformedMessage) {
       errors.Set(code, Napi::String::New(env, statusMessage(named.status)));
     }
   }

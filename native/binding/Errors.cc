@@ -28,6 +28,7 @@ const char* statusMessage(Status status) {
     case Status::DescriptorReserve:
       return "registering the connection would take descriptors kept free for the application "
              "(SOCKET_IO_NATIVE_FD_RESERVE): raise the open-files limit";
+    case Status::MalformedMessage: return "malformed adapter message";
   }
   return "unknown error";
 }

@@ -44,6 +44,10 @@ enum class Status : std::uint8_t {
   OutOfMemory,           // a frame buffer could not be allocated
   DescriptorLimit,       // register() could not duplicate the socket (EMFILE, ENFILE)
   DescriptorReserve,     // register() refused: the duplicate would take descriptors kept free
+
+  // Adapter message transcoding (AdapterMessageTranscoder), which also
+  // answers CannotDecide for "take the JS path".
+  MalformedMessage,      // not a message notepack.io can decode (truncated, trailing bytes, ...)
 };
 
 }  // namespace sio

@@ -60,6 +60,7 @@ class ReferenceJson {
   const Node& node(std::size_t i) const { return nodes_[i]; }
   // The root is always node 0 after a Valid parse.
   const Node& root() const { return nodes_[0]; }
+  std::size_t nodeCount() const { return nodes_.size(); }
   const Quirks& quirks() const { return quirks_; }
   // Nesting of the deepest container, the root container counting as 1.
   std::size_t depth() const { return depthSeen_; }

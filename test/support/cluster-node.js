@@ -9,6 +9,7 @@
  *       issued while the client is disconnected fails at once instead of waiting
  *       for the reconnection, so what an outage loses does not depend on which
  *       connection reconnects first),
+ *     countEncodes: boolean (count the encoder's encode() calls, op `encodes`),
  *     recovery: boolean, parser: 'native' (this package's parser) or 'msgpack'
  *     (socket.io-msgpack-parser; default socket.io's),
  *     greet: boolean (default true: each client gets a "hello" event on connection),
@@ -108,6 +109,8 @@ let seq = 0;
 
 /** Server-side events this node received: [event, ...args]. */
 const received = [];
+/** What the onAnyOutgoing listeners added by watchOutgoing saw, as JSON. */
+const outgoing = [];
 
 async function main() {
   // @socket.io/cluster-adapter talks through the node:cluster primary, and
@@ -125,13 +128,17 @@ async function main() {
     serverOpts.connectionStateRecovery = { maxDisconnectionDuration: 60000, skipMiddlewares: true };
   }
   const io = new Server(httpServer, serverOpts);
-  // Counts packet encodings on this server's encoder instance (test only).
+  // Counts packet encodings on this server's encoder instance (test only,
+  // with config.countEncodes: a wrapped encoder is one accelerate() does not
+  // transcode incoming Redis messages for, since it cannot know the wrapper).
   let encodes = 0;
-  const encode = io.encoder.encode.bind(io.encoder);
-  io.encoder.encode = (packet) => {
-    encodes++;
-    return encode(packet);
-  };
+  if (config.countEncodes) {
+    const encode = io.encoder.encode.bind(io.encoder);
+    io.encoder.encode = (packet) => {
+      encodes++;
+      return encode(packet);
+    };
+  }
 
   const onConnection = (socket) => {
     socket.data.node = config.name;
@@ -180,6 +187,8 @@ async function main() {
     if (args.rooms && args.rooms.length) op = op.to(args.rooms);
     if (args.except && args.except.length) op = op.except(args.except);
     if (args.local) op = op.local;
+    if (args.volatile) op = op.volatile;
+    if (args.compress === false) op = op.compress(false);
     return op;
   };
 
@@ -187,6 +196,31 @@ async function main() {
     async broadcast(args) {
       target(args).emit(args.event, ...args.data);
       return true;
+    },
+    // `count` broadcasts of seeded random payloads (test/support/msgpack-random.js:
+    // `odd` adds every kind of key and value, `binary` is the chance of a
+    // Buffer), to random rooms and except rooms: the same seed makes the same
+    // broadcasts in the same order on any node.
+    async broadcastRandom(args) {
+      const { prng, makeGen } = require('./msgpack-random');
+      const gen = makeGen(prng(args.seed));
+      for (let i = 0; i < args.count; i++) {
+        const data = [gen.value(3, Boolean(args.odd), args.binary || 0), gen.string(false)];
+        const rooms = gen.pick([[], ['r1'], ['r2'], ['r1', 'r2'], ['nobody', 'r2']]);
+        const except = gen.pick([[], [], ['r2']]);
+        target({ nsp: args.nsp, rooms, except }).emit('rand', i, ...data);
+      }
+      return true;
+    },
+    // Adds an onAnyOutgoing listener to the socket of client `name`.
+    async watchOutgoing(args) {
+      for (const socket of io.of(args.nsp || '/').sockets.values()) {
+        if (socket.data.name === args.name) socket.onAnyOutgoing((...a) => outgoing.push(JSON.stringify([args.name, ...a])));
+      }
+      return true;
+    },
+    async outgoing() {
+      return outgoing;
     },
     async broadcastMany(args) {
       for (let i = 0; i < args.count; i++) target(args).emit(args.event, i, args.payload);
