@@ -11,7 +11,10 @@
  * this package's parser, as the README sets it up; --our-parser stock leaves
  * socket.io's) and once with @socket.io/redis-streams-adapter (socket.io's
  * parser), each on a fresh cluster, alternating which goes first, on the same
- * Redis. Printed: delivered frames/s (all nodes) and server CPU time (user +
+ * Redis. With --against accelerated the other side is
+ * accelerate(@socket.io/redis-streams-adapter) with this package's parser
+ * instead: the official protocol with the same native registry and fan-out
+ * (the design docs/redis.md weighs createRedisAdapter against). Printed: delivered frames/s (all nodes) and server CPU time (user +
  * system, process.cpuUsage() over the measured window) per frame that node's
  * clients received, medians of the rounds, and the ratios. A round whose
  * clients did not all get every frame is reported as incomplete and left out
@@ -19,7 +22,8 @@
  *
  *   npm run bench:redis
  *   node bench/redis.bench.js [--clients 1000,3000] [--messages M] [--rounds R] [--pad 68]
- *     [--burst 1] [--warm W] [--our-parser native|stock] [--stall-ms 20000] [--no-build] [--verbose]
+ *     [--burst 1] [--warm W] [--our-parser native|stock] [--against official|accelerated] [--stall-ms 20000]
+ *     [--no-build] [--verbose]
  */
 
 const { execFileSync } = require('node:child_process');
@@ -41,13 +45,14 @@ broadcasts from the first node, createRedisAdapter() against
 
   npm run bench:redis
   node bench/redis.bench.js [--clients 1000,3000] [--messages M] [--rounds R] [--pad 68]
-    [--burst 1] [--warm W] [--our-parser native|stock] [--stall-ms 20000] [--no-build] [--verbose]
+    [--burst 1] [--warm W] [--our-parser native|stock] [--against official|accelerated] [--stall-ms 20000]
+    [--no-build] [--verbose]
 `;
 
 const config = commandLine(USAGE, (argv) => {
   const { options } = parseOptions(argv, {
     flags: ['no-build', 'verbose'],
-    values: ['clients', 'messages', 'rounds', 'pad', 'burst', 'warm', 'our-parser', 'stall-ms'],
+    values: ['clients', 'messages', 'rounds', 'pad', 'burst', 'warm', 'our-parser', 'against', 'stall-ms'],
   });
   const arg = (name, def) => options[name] ?? def;
   const count = (name, def, min = 1) => numberArg(`--${name}`, arg(name, def), { integer: true, min });
@@ -59,6 +64,7 @@ const config = commandLine(USAGE, (argv) => {
     burst: count('burst', 1),
     warm: count('warm', 0, 0),
     ourParser: String(arg('our-parser', 'native')),
+    against: String(arg('against', 'official')),
     stallMs: count('stall-ms', 20000),
     connectTimeoutMs: 120000,
     childMaxMs: 30 * 60 * 1000,
@@ -67,6 +73,7 @@ const config = commandLine(USAGE, (argv) => {
     binDir: path.join(root, 'build-cmake', 'release'),
   };
   if (!['native', 'stock'].includes(config.ourParser)) throw new UsageError('--our-parser is native or stock');
+  if (!['official', 'accelerated'].includes(config.against)) throw new UsageError('--against is official or accelerated');
   if (!(config.messages >= config.burst)) throw new UsageError('--messages must be at least --burst');
   return config;
 });
@@ -121,9 +128,10 @@ function buildLoadgen() {
  * readers are in place before the first numbered message).
  */
 async function startCluster(kind, redis, n) {
+  const accelerated = kind === 'official' && config.against === 'accelerated';
   const nodes = await startNodes(NODES.map((name) => ({
-    name, adapter: kind, client: 'redis', redisUrl: redis.url, greet: false,
-    parser: kind === 'ours' && config.ourParser === 'native' ? 'native' : undefined,
+    name, adapter: kind, client: 'redis', redisUrl: redis.url, greet: false, accelerate: accelerated,
+    parser: (kind === 'ours' || accelerated) && config.ourParser === 'native' ? 'native' : undefined,
   })));
   // Node sets its soft descriptor limit to the hard one; below
   // serverDescriptors(n) the hard one is raised for these processes alone
@@ -251,7 +259,8 @@ async function main() {
   console.log(`load average at start: ${loadavg()}`);
   console.log(`Multi-node (Redis Streams): 3 nodes x N = ${config.ns.join(', ')} websocket clients (sio_loadgen), ` +
     `${config.messages} io.emit() of ~${config.pad + 30}-byte frames from node A, ${config.burst} per event-loop turn, ` +
-    `${config.rounds} rounds; ours with ${config.ourParser === 'native' ? "this package's" : "socket.io's"} parser; ` +
+    `${config.rounds} rounds; ours${config.against === 'accelerated' ? ' and accelerate(official)' : ''} with ` +
+    `${config.ourParser === 'native' ? "this package's" : "socket.io's"} parser; ` +
     `native local layer: ${native}`);
   const redis = await startRedis();
   /** @type {Map<number, { ours: any[], official: any[], incomplete: { ours: number, official: number } }>} */
@@ -316,7 +325,8 @@ async function main() {
     console.log('');
     console.log('| adapter | complete rounds | delivered frames/s | server CPU ns/frame node A (publisher) | node B | node C | frames checked (lost/dup/order) |');
     console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
-    for (const [name, x] of [['@socket.io/redis-streams-adapter', off], ['socket.io-native createRedisAdapter', ours]]) {
+    const offName = config.against === 'accelerated' ? 'accelerate(@socket.io/redis-streams-adapter)' : '@socket.io/redis-streams-adapter';
+    for (const [name, x] of [[offName, off], ['socket.io-native createRedisAdapter', ours]]) {
       console.log(`| ${name} | ${x.rounds} | ${fmtInt(x.fps)} | ${x.cpu.map((c) => fmtInt(c)).join(' | ')} | ` +
         `${x.frames.toLocaleString('en-US')} (${x.lost}/${x.dup}/${x.ordered ? 'ok' : 'FAIL'}) |`);
     }

@@ -183,7 +183,10 @@ async function restart(kind, client) {
  */
 async function recovery(kind, client) {
   const COUNT = 500;
-  return withCluster((url) => ['A', 'B'].map((n) => nodeConfig(kind, n, client, url, { recovery: true })), async ({ nodes }) => {
+  return withCluster((url) => ['A', 'B'].map((n) => nodeConfig(kind, n, client, url, { recovery: true })), async ({ redis: server, nodes }) => {
+    const redis = createClient({ url: server.url });
+    redis.on('error', () => {});
+    await redis.connect();
     const probe = await connectClient(nodes[1], 'probe');
     await settle(nodes, [probe]);
     probe.disconnect();
@@ -203,9 +206,10 @@ async function recovery(kind, client) {
       // The offset of the last non-volatile event this incarnation got.
       for (const e of sock.events) if (e[0] === 'ev' && typeof e[e.length - 1] === 'string') offset = e[e.length - 1];
       sock.io.engine.close();
-      // Let the node persist the session before the client turns up elsewhere
-      // (a session not found yet is a new session, on either adapter).
-      await delay(100);
+      // The node persists the session when it sees the close; the client
+      // turns up elsewhere once it is in Redis (before, either adapter gives
+      // it a new session, which is not what is measured here).
+      await until(async () => (await redis.exists(`sio:session:${pid}`)) === 1, 'the session was persisted');
       const next = await connectClient(nodes[++hops % 2], 'hopper', { auth: { name: 'hopper', pid, offset } });
       // A recovered session keeps its socket id.
       if (next.id !== id) notRecovered++;
@@ -215,6 +219,7 @@ async function recovery(kind, client) {
     const all = () => incarnations.reduce((n, s) => n + s.events.length, 0);
     await quiet(all, 800);
     incarnations[incarnations.length - 1].disconnect();
+    await redis.quit();
     const events = incarnations.flatMap((s) => s.events);
     const seqs = (ev) => events.filter((e) => e[0] === ev).map((e) => e[1]);
     const nv = tally(seqs('ev'), COUNT);

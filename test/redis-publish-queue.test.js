@@ -69,21 +69,39 @@ describe('Redis publish queue', () => {
     q.stop();
   });
 
-  it('sends an entry whose append failed once more, in its place; a second failure drops it', async () => {
+  it('sends an entry that failed with the connection once more, in its place; a second failure drops it', async () => {
     const client = fakeClient();
     const q = new RedisPublishQueue(client, { maxLen: 1000, maxQueued: 100 });
-    client.failNext = 1;
-    q.push('s', { v: 'a' }, () => {});
-    await new Promise((r) => setTimeout(r, 60));
+    // The connection drops with the entry in flight: the client is not ready when the failure arrives.
+    const dropConnection = (n) => {
+      const xAdd = client.xAdd;
+      client.xAdd = (...args) => {
+        if (n-- <= 0) return xAdd(...args);
+        client.isReady = false;
+        setTimeout(() => { client.isReady = true; }, 30);
+        return Promise.reject(new Error('connection lost'));
+      };
+    };
+    dropConnection(1);
+    let held = 0;
+    q.push('s', { v: 'a' }, () => {}, () => held++);
+    await new Promise((r) => setTimeout(r, 100));
     assert.deepStrictEqual(client.sent, ['a']);
+    assert.strictEqual(held, 1);
     assert.strictEqual(q.dropped, 0);
-    client.failNext = 2;
+    dropConnection(2);
     let failed = null;
     q.push('s', { v: 'b' }, (err) => { failed = err; });
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 100));
     assert.deepStrictEqual(client.sent, ['a']);
     assert.strictEqual(q.dropped, 1);
     assert.ok(failed instanceof Error);
+    // A failure while the client is ready (an error reply) is not sent again.
+    client.failNext = 1;
+    q.push('s', { v: 'c' }, () => {});
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepStrictEqual(client.sent, ['a']);
+    assert.strictEqual(q.dropped, 2);
     q.stop();
   });
 

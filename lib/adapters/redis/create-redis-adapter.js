@@ -65,7 +65,7 @@ function checkAdapterVersion(version) {
   const { ClusterAdapter, MessageType } = require('socket.io-adapter');
   // The parts of ClusterAdapter this adapter calls or overrides.
   const proto = typeof ClusterAdapter === 'function' ? ClusterAdapter.prototype : {};
-  const methods = ['onMessage', 'onResponse', 'publish', 'publishAndReturnOffset', 'publishResponse',
+  const methods = ['onMessage', 'onResponse', 'publish', 'publishResponse',
     'addOffsetIfNecessary', 'fetchSockets', 'serverSideEmit'];
   if (!ok || methods.some((name) => typeof proto[name] !== 'function') || !MessageType ||
       MessageType.BROADCAST !== 3 || MessageType.BROADCAST_ACK !== 12 || MessageType.ADAPTER_CLOSE !== 13) {

@@ -21,6 +21,7 @@ const REPORT_TTL_MS = 1000;
  * @property {Record<string, string>} fields
  * @property {(err: Error | null, id?: string) => void} done called once, with the entry id or why it was dropped
  * @property {boolean} retried
+ * @property {(() => void) | undefined} onHold called when the entry waits for Redis to be ready
  */
 
 /**
@@ -42,8 +43,9 @@ const REPORT_TTL_MS = 1000;
  *   the others: it reads the same stream at the same rate. The window is a
  *   quarter of maxLen, so four nodes bursting at once still fit.
  *
- * An entry that failed to send (the connection dropped with it in flight)
- * is queued again once, in its place; a second failure drops it (counted).
+ * An entry that failed to send because the connection dropped with it in
+ * flight is queued again once, in its place; a second failure drops it
+ * (counted), and so does a failure while the client is ready.
  */
 class RedisPublishQueue {
   /**
@@ -201,9 +203,12 @@ class RedisPublishQueue {
    * @param {string} stream
    * @param {Record<string, string>} fields
    * @param {(err: Error | null, id?: string) => void} done
+   * @param {() => void} [onHold] called (before `done`) if the entry has to
+   *   wait for Redis: the client is not ready, or the append failed and is
+   *   queued again
    */
-  push(stream, fields, done) {
-    const item = { seq: this._seq++, stream, fields, done, retried: false };
+  push(stream, fields, done, onHold) {
+    const item = { seq: this._seq++, stream, fields, done, retried: false, onHold };
     if (this._stopped) {
       done(unavailable());
       return;
@@ -220,6 +225,7 @@ class RedisPublishQueue {
       oldest.done(redisError(`publish queue full (${this._max} entries)`, 'ERR_SOCKET_IO_NATIVE_REDIS_UNAVAILABLE'));
     }
     this._queue.push(item);
+    if (onHold !== undefined && !redis.isReady(this._client)) onHold();
     this._flush();
   }
 
@@ -264,10 +270,16 @@ class RedisPublishQueue {
       item.done(null, id);
     }, (err) => {
       s.inFlight--;
-      if (!item.retried && !this._stopped) {
+      // Sent again only while the connection is down: every entry sent after
+      // it is then failing too (and is queued again behind it) or waiting
+      // here. A failure that comes back once the client is ready again may
+      // have later entries ahead of it in Redis already: sending it again
+      // would reorder the stream, so it is dropped (counted).
+      if (!item.retried && !this._stopped && !redis.isReady(this._client)) {
         item.retried = true;
         debug('XADD to %s failed (%s): queued again', item.stream, err && err.message);
         this._requeue(item);
+        if (item.onHold !== undefined) item.onHold();
         return;
       }
       this.dropped++;
