@@ -7,7 +7,8 @@
  * published from the first node, --burst per event-loop turn (default 1).
  * Every client checks that it got seq 0, 1, 2, ... once each and in order.
  *
- * Two comparisons (--adapter classic|streams|all, default all), each a pair
+ * Three comparisons (--adapter classic|streams|streams-accelerated|all,
+ * default all = classic and streams), each a pair
  * of variants run on fresh clusters, alternating which goes first, on the
  * same Redis:
  *   classic: @socket.io/redis-adapter's pub/sub adapter (node-redis, a
@@ -15,7 +16,10 @@
  *     official (socket.io's parser) against accelerate() of the same factory
  *     with this package's parser, as this package's README sets it up;
  *   streams: @socket.io/redis-streams-adapter (socket.io's parser) against
- *     createRedisAdapter() with this package's parser.
+ *     createRedisAdapter() with this package's parser;
+ *   streams-accelerated: accelerate(@socket.io/redis-streams-adapter)
+ *     against createRedisAdapter(), this package's parser on both sides (the
+ *     design docs/redis.md weighs createRedisAdapter against).
  * --our-parser stock leaves socket.io's parser on the accelerated side too.
  * Printed: delivered frames/s (all nodes) and server CPU time (user +
  * system, process.cpuUsage() over the measured window) per frame that node's
@@ -26,7 +30,7 @@
  * from Redis).
  *
  *   npm run bench:redis
- *   node bench/redis.bench.js [--adapter classic|streams|all] [--clients 1000,3000] [--messages M]
+ *   node bench/redis.bench.js [--adapter classic|streams|streams-accelerated|all] [--clients 1000,3000] [--messages M]
  *     [--rounds R] [--pad 68] [--burst 1,10] [--warm W] [--our-parser native|stock]
  *     [--stall-ms 20000] [--profile DIR] [--no-build] [--verbose]
  */
@@ -52,7 +56,7 @@ default): both. --burst takes a list (broadcasts per event-loop turn).
 Needs redis-server on the PATH.
 
   npm run bench:redis
-  node bench/redis.bench.js [--adapter classic|streams|all] [--clients 1000,3000] [--messages M]
+  node bench/redis.bench.js [--adapter classic|streams|streams-accelerated|all] [--clients 1000,3000] [--messages M]
     [--rounds R] [--pad 68] [--burst 1,10] [--warm W] [--our-parser native|stock]
     [--stall-ms 20000] [--profile DIR] [--no-build] [--verbose]
 `;
@@ -66,7 +70,9 @@ const config = commandLine(USAGE, (argv) => {
   const count = (name, def, min = 1) => numberArg(`--${name}`, arg(name, def), { integer: true, min });
   const list = (name, def) => String(arg(name, def)).split(',').map((n) => numberArg(`--${name}`, n, { integer: true, min: 1 }));
   const adapter = String(arg('adapter', 'all'));
-  if (!['classic', 'streams', 'all'].includes(adapter)) throw new UsageError('--adapter is classic, streams or all');
+  if (!['classic', 'streams', 'streams-accelerated', 'all'].includes(adapter)) {
+    throw new UsageError('--adapter is classic, streams, streams-accelerated or all');
+  }
   const config = {
     pairs: adapter === 'all' ? ['classic', 'streams'] : [adapter],
     ns: list('clients', '1000'),
@@ -150,6 +156,14 @@ const PAIRS = {
     official: { label: '@socket.io/redis-streams-adapter', node: { adapter: 'official' } },
     ours: { label: 'socket.io-native createRedisAdapter', node: { adapter: 'ours' } },
   },
+  // The design docs/redis.md weighs createRedisAdapter against: the official
+  // Streams protocol with the same native registry and fan-out under it (and
+  // this package's parser on both sides).
+  'streams-accelerated': {
+    title: 'Redis Streams, createRedisAdapter against accelerate(@socket.io/redis-streams-adapter)',
+    official: { label: 'accelerate(@socket.io/redis-streams-adapter)', node: { adapter: 'official', accelerate: true }, ourParser: true },
+    ours: { label: 'socket.io-native createRedisAdapter', node: { adapter: 'ours' } },
+  },
 };
 
 /**
@@ -163,7 +177,7 @@ const PAIRS = {
 async function startCluster(pair, kind, redis, n) {
   const nodes = await startNodes(NODES.map((name) => ({
     name, client: 'redis', redisUrl: redis.url, greet: false, ...PAIRS[pair][kind].node,
-    parser: kind === 'ours' && config.ourParser === 'native' ? 'native' : undefined,
+    parser: (kind === 'ours' || PAIRS[pair][kind].ourParser) && config.ourParser === 'native' ? 'native' : undefined,
   })));
   // Node sets its soft descriptor limit to the hard one; below
   // serverDescriptors(n) the hard one is raised for these processes alone

@@ -12,7 +12,7 @@ const http = require('node:http');
 const { Server } = require('socket.io');
 const { Encoder } = require('socket.io-parser');
 const { createRedisAdapter } = require('../lib');
-const { checkAdapterVersion, streamNameFor } = require('../lib/adapters/redis/create-redis-adapter');
+const { checkAdapterVersion, streamNameFor, streamsRead } = require('../lib/adapters/redis/create-redis-adapter');
 const { redisStreamsAdapterClass } = require('../lib/adapters/redis/redis-streams-adapter');
 const { NativeAdapter } = require('../lib/adapters/adapter');
 const binding = require('../lib/binding');
@@ -35,7 +35,7 @@ describe('createRedisAdapter: checks', () => {
 
   it('refuses bad options, with a code', () => {
     const client = fakeNodeRedis();
-    for (const opts of [null, 5, { maxLen: 0 }, { streamCount: 1.5 }, { streamName: '' }, { emitterKey: 3 }]) {
+    for (const opts of [null, 5, { maxLen: 0 }, { streamCount: 1.5 }, { streamName: '' }, { emitterKey: 3 }, { maxQueued: 0 }]) {
       assert.throws(() => createRedisAdapter(client, opts), { code: 'ERR_SOCKET_IO_NATIVE_REDIS_OPTIONS' });
     }
   });
@@ -49,14 +49,30 @@ describe('createRedisAdapter: checks', () => {
     }
   });
 
-  it('maps namespaces to streams as the official adapter does', () => {
+  it('maps namespaces to streams as the official adapter does where its stream is read, and negative hashes to a stream that is', () => {
     assert.strictEqual(streamNameFor('/', { streamName: 's', streamCount: 1 }), 's');
     const { hashCode } = require('@socket.io/redis-streams-adapter/dist/util');
-    for (const nsp of ['/', '/chat', '/a-much-longer-namespace-name', '/ünï']) {
-      for (const count of [2, 3, 7]) {
-        assert.strictEqual(streamNameFor(nsp, { streamName: 's', streamCount: count }), `s-${hashCode(nsp) % count}`);
+    let negative = 0;
+    for (const nsp of ['/', '/chat', '/a-much-longer-namespace-name', '/ünï', '/notifications', '/dashboard', '/x1', '/x2', '/x3']) {
+      for (const count of [2, 3, 4, 7]) {
+        const official = hashCode(nsp) % count;
+        const ours = streamNameFor(nsp, { streamName: 's', streamCount: count });
+        const read = streamsRead({ streamName: 's', streamCount: count });
+        // Every stream we write to is one official nodes read (s-0 .. s-<count-1>).
+        assert.ok(read.slice(0, count).includes(ours), `${nsp} ${count}: ${ours}`);
+        if (official >= 0) {
+          assert.strictEqual(ours, `s-${official}`);
+        } else {
+          negative++;
+          assert.strictEqual(ours, `s-${official + count}`);
+          // What official nodes write for this namespace is read too.
+          assert.ok(read.includes(`s-${official}`), `${nsp} ${count}: s-${official} is read`);
+        }
       }
     }
+    assert.ok(negative > 0, 'some names hash negative');
+    assert.deepStrictEqual(streamsRead({ streamName: 's', streamCount: 1 }), ['s']);
+    assert.deepStrictEqual(streamsRead({ streamName: 's', streamCount: 3 }), ['s-0', 's-1', 's-2', 's--1', 's--2']);
   });
 
   it('delivers locally through NativeAdapter\'s loop when the addon is loaded', { skip: !NATIVE && 'no native addon' }, () => {

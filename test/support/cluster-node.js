@@ -154,6 +154,8 @@ async function main() {
   io.on('connection', onConnection);
   // A second namespace, on the same adapter factory (and, with streamCount > 1, maybe another stream).
   io.of('/chat').on('connection', onConnection);
+  // More namespaces on the same factory (config.namespaces: names).
+  for (const name of config.namespaces || []) io.of(name).on('connection', onConnection);
   io.on('ping-servers', (...args) => {
     const cb = typeof args[args.length - 1] === 'function' ? args.pop() : null;
     received.push(['ping-servers', ...args]);
@@ -238,6 +240,18 @@ async function main() {
         };
         turn();
       });
+      return true;
+    },
+    // `count` emits of (event, i) every `intervalMs` (setTimeout), every
+    // `volatileEvery`-th one (if set) also as a volatile event `${event}-v`;
+    // answers once all were emitted (or `stopAfterMs` passed).
+    async emitPaced(args) {
+      const started = Date.now();
+      for (let i = 0; i < args.count && Date.now() - started < (args.stopAfterMs || 60000); i++) {
+        target(args).emit(args.event, i);
+        if (args.volatileEvery && i % args.volatileEvery === 0) target(args).volatile.emit(`${args.event}-v`, i);
+        await new Promise((r) => setTimeout(r, args.intervalMs));
+      }
       return true;
     },
     // Benchmark: `count` io.emit('m', { seq, pad }) with `burst` of them per
@@ -377,7 +391,7 @@ async function main() {
   // exclusive: in a node:cluster worker, a port of its own rather than the primary's shared one.
   await new Promise((resolve) => httpServer.listen({ port: 0, host: '127.0.0.1', exclusive: true }, resolve));
   // Give the adapter time to subscribe before the parent counts on it.
-  for (const name of ['/', '/chat']) {
+  for (const name of ['/', '/chat', ...(config.namespaces || [])]) {
     const nspAdapter = io.of(name).adapter;
     if (nspAdapter.ready) await nspAdapter.ready;
   }

@@ -32,7 +32,7 @@ decoder.add(parts[0]);
 const ok: boolean = isPacketValid(packet) && protocol === 5 && parser.Encoder === Encoder;
 
 void isNative;
-const redisOptions: RedisAdapterOptions = { streamName: "chat", emitterKey: false };
+const redisOptions: RedisAdapterOptions = { streamName: "chat", emitterKey: false, maxQueued: 50000 };
 const makeRedisAdapter: (client: unknown, opts?: RedisAdapterOptions) => unknown = createRedisAdapter;
 void redisOptions;
 void makeRedisAdapter;

@@ -1,11 +1,15 @@
 /**
  * Options of createRedisAdapter(): those of @socket.io/redis-streams-adapter
- * 0.3.x, plus `emitterKey`.
+ * 0.3.x, plus `emitterKey` and `maxQueued`.
  */
 export interface RedisAdapterOptions {
   /** Name of the Redis stream. Default "socket.io". */
   streamName?: string;
-  /** Number of streams the namespaces are spread over (by name hash). Default 1. */
+  /**
+   * Number of streams the namespaces are spread over (by name hash, as the
+   * official adapter; a name that hashes negative goes to a stream every node
+   * reads, and the stream official nodes write it to is read too). Default 1.
+   */
   streamCount?: number;
   /** Prefix of the pub/sub channels. Default "socket.io". */
   channelPrefix?: string;
@@ -31,6 +35,12 @@ export interface RedisAdapterOptions {
    * (as the official adapter, which ignores emitters).
    */
   emitterKey?: string | false;
+  /**
+   * Most stream entries held while Redis is away or the readers are behind
+   * (sent in order once it is back, or once they caught up); past it the
+   * oldest is dropped and counted in redisStats().dropped. Default 100000.
+   */
+  maxQueued?: number;
 }
 
 /**

@@ -1,11 +1,24 @@
 'use strict';
 
+const { randomBytes } = require('crypto');
 const debug = require('debug')('socket.io-native:redis');
 const redis = require('./redis-commands');
 const { redisError } = require('./redis-errors');
 const { registryAvailable } = require('../create-adapter');
 const { adapterNotCalledError } = require('../../errors');
 const { RedisStreamReader } = require('./redis-stream-reader');
+const { RedisPublishQueue } = require('./redis-publish-queue');
+
+/**
+ * A reader that read at least this many entries at once reports its
+ * position to the other nodes (and once more after that), so that their
+ * publish queues pace bursts to it; a reader that keeps up reads fewer and
+ * stays quiet.
+ */
+const REPORT_MIN_BATCH = 16;
+
+/** The code of the process warning given once when a reader finds entries trimmed unread. */
+const TRIMMED_WARNING_CODE = 'SOCKET_IO_NATIVE_REDIS_TRIMMED';
 
 /**
  * socket.io-adapter versions whose ClusterAdapter this adapter builds on
@@ -34,6 +47,7 @@ const DEFAULTS = {
   heartbeatTimeout: 10000,
   onlyPlaintext: false,
   emitterKey: false,
+  maxQueued: 100000,
 };
 
 /**
@@ -51,7 +65,7 @@ function checkAdapterVersion(version) {
   const { ClusterAdapter, MessageType } = require('socket.io-adapter');
   // The parts of ClusterAdapter this adapter calls or overrides.
   const proto = typeof ClusterAdapter === 'function' ? ClusterAdapter.prototype : {};
-  const methods = ['onMessage', 'onResponse', 'publish', 'publishAndReturnOffset', 'publishResponse',
+  const methods = ['onMessage', 'onResponse', 'publish', 'publishResponse',
     'addOffsetIfNecessary', 'fetchSockets', 'serverSideEmit'];
   if (!ok || methods.some((name) => typeof proto[name] !== 'function') || !MessageType ||
       MessageType.BROADCAST !== 3 || MessageType.BROADCAST_ACK !== 12 || MessageType.ADAPTER_CLOSE !== 13) {
@@ -69,7 +83,7 @@ function normalizeOptions(opts) {
     throw redisError('createRedisAdapter(redisClient, opts): opts must be an object', 'ERR_SOCKET_IO_NATIVE_REDIS_OPTIONS');
   }
   const o = { ...DEFAULTS, ...opts };
-  for (const key of ['streamCount', 'maxLen', 'readCount', 'blockTimeInMs']) {
+  for (const key of ['streamCount', 'maxLen', 'readCount', 'blockTimeInMs', 'maxQueued']) {
     if (!Number.isInteger(o[key]) || o[key] < 1) {
       throw redisError(`option ${key} must be a positive integer`, 'ERR_SOCKET_IO_NATIVE_REDIS_OPTIONS');
     }
@@ -86,20 +100,53 @@ function normalizeOptions(opts) {
 }
 
 /**
- * The stream a namespace writes to and reads from (the official adapter's
- * hash, so both pick the same stream).
+ * The official adapter's hash of a namespace name (a 32-bit Java-style
+ * string hash, negative for about half of all names).
+ *
+ * @param {string} nsp
+ */
+function nameHash(nsp) {
+  let hash = 0;
+  for (let i = 0; i < nsp.length; i++) {
+    hash = hash * 31 + nsp.charCodeAt(i);
+    hash |= 0;
+  }
+  return hash;
+}
+
+/**
+ * The stream a namespace writes to: `<streamName>-<hash mod streamCount>`,
+ * the official adapter's choice for names that hash positive. For names
+ * that hash negative the official adapter takes the remainder as it comes
+ * (`socket.io--3` for /notifications with streamCount 4), a stream no node
+ * reads, so those broadcasts reach no other node; here the index is made
+ * positive (`socket.io-1`), a stream every node reads, official ones too.
  *
  * @param {string} nsp
  * @param {{ streamName: string, streamCount: number }} opts
  */
 function streamNameFor(nsp, opts) {
   if (opts.streamCount === 1) return opts.streamName;
-  let hash = 0;
-  for (let i = 0; i < nsp.length; i++) {
-    hash = hash * 31 + nsp.charCodeAt(i);
-    hash |= 0;
-  }
-  return `${opts.streamName}-${hash % opts.streamCount}`;
+  const n = opts.streamCount;
+  return `${opts.streamName}-${((nameHash(nsp) % n) + n) % n}`;
+}
+
+/**
+ * The streams this adapter reads: the `streamCount` streams the official
+ * adapter reads, and, with streamCount > 1, the streams official nodes
+ * write the namespaces that hash negative to (`<streamName>--1` ..
+ * `<streamName>--<streamCount - 1>`), so that their broadcasts reach this
+ * node's clients.
+ *
+ * @param {{ streamName: string, streamCount: number }} opts
+ * @returns {string[]}
+ */
+function streamsRead(opts) {
+  if (opts.streamCount === 1) return [opts.streamName];
+  const names = [];
+  for (let i = 0; i < opts.streamCount; i++) names.push(`${opts.streamName}-${i}`);
+  for (let i = 1; i < opts.streamCount; i++) names.push(`${opts.streamName}--${i}`);
+  return names;
 }
 
 /**
@@ -114,9 +161,11 @@ function streamNameFor(nsp, opts) {
  *
  * `redisClient` is a connected node-redis (v4+) or ioredis (v5+) client; it
  * publishes, and is duplicated once for subscriptions and once per stream
- * for blocking reads. While it is disconnected, broadcasts reach this
- * node's clients only, serverCount() is 1 and nothing queues; reads resume
- * from the last entry seen once it is back.
+ * read for blocking reads. While it is disconnected, stream entries
+ * (broadcasts and the other replayable messages) wait in a bounded queue
+ * (`maxQueued`) and go out in order once it is back; requests
+ * (fetchSockets, acks, serverSideEmit) are answered by this node alone
+ * (serverCount() is 1). Reads resume from the last entry seen.
  *
  * Without the native addon (SOCKET_IO_NATIVE_DISABLE=1, no binary) the same
  * adapter runs on socket.io-adapter's in-memory rooms.
@@ -132,9 +181,11 @@ function streamNameFor(nsp, opts) {
  *   useShardedPubSub?: boolean, maxLen?: number, readCount?: number,
  *   blockTimeInMs?: number, sessionKeyPrefix?: string, onlyPlaintext?: boolean,
  *   heartbeatInterval?: number, heartbeatTimeout?: number,
- *   emitterKey?: string | false,
+ *   emitterKey?: string | false, maxQueued?: number,
  * }} [opts] `emitterKey` is the `key` of the @socket.io/redis-emitter to accept,
- *   or false (the default) to not listen for emitters
+ *   or false (the default) to not listen for emitters; `maxQueued` bounds the
+ *   stream entries held while Redis is away or readers are behind (default
+ *   100000; past it the oldest is dropped and counted)
  * @returns {(nsp: any) => any}
  */
 function createRedisAdapter(redisClient, opts) {
@@ -152,44 +203,89 @@ function createRedisAdapter(redisClient, opts) {
   /** @type {Map<string, any>} namespace name -> adapter */
   const adapters = new Map();
   const onError = (err) => debug('redis connection: %s', err && err.message);
-  /** @type {RedisStreamReader[]} */
-  const readers = [];
+  /** @type {Map<string, RedisStreamReader>} stream -> its reader */
+  const readers = new Map();
+  const counters = { invalid: 0, failed: 0, missed: 0 };
+  const queue = new RedisPublishQueue(redisClient, options);
   let stopped = false;
+  let warned = false;
+  // This node's name in reader reports, and the channel they travel on (no
+  // namespace channel looks like it: those have a namespace starting with
+  // "/" after the prefix; official nodes do not subscribe to it).
+  const nodeId = randomBytes(8).toString('hex');
+  const progressChannel = `${options.channelPrefix}#~progress#`;
+  /** @type {Set<string>} streams whose last batch was reported */
+  const reporting = new Set();
+  const report = (stream, id, count) => {
+    queue.read(stream, id);
+    const busy = count >= REPORT_MIN_BATCH;
+    if (!busy && !reporting.has(stream)) return;
+    if (busy) reporting.add(stream);
+    else reporting.delete(stream);
+    if (!redis.isReady(redisClient)) return;
+    redis.publish(redisClient, false, progressChannel, `${nodeId}\n${stream}\n${id}`)
+      .catch((err) => debug('reader position not reported: %s', err.message));
+  };
+  const onProgress = (payload) => {
+    // Anybody can publish here: only a well-formed report about a stream
+    // this node reads is used, and it can at most slow this node's appends
+    // down for REPORT_TTL_MS.
+    const parts = payload.toString().split('\n');
+    if (parts.length !== 3 || parts[0] === nodeId || !/^[0-9a-f]{16}$/.test(parts[0]) ||
+        !readers.has(parts[1]) || !/^[0-9]{1,15}-[0-9]{1,15}$/.test(parts[2])) return;
+    queue.progress(parts[1], parts[0], parts[2]);
+  };
 
   const onEntry = (message, id) => {
     const adapter = adapters.get(message.nsp);
     if (adapter !== undefined) adapter.onRawMessage(message, id);
   };
-  const streams = new Set();
-  if (options.streamCount === 1) streams.add(options.streamName);
-  else for (let i = 0; i < options.streamCount; i++) streams.add(`${options.streamName}-${i}`);
-  const readersReady = Promise.all([...streams].map(async (stream) => {
+  const onMissed = () => {
+    counters.missed++;
+    if (warned) return;
+    warned = true;
+    process.emitWarning('socket.io-native: a Redis stream reader found entries trimmed (maxLen) before it read them; ' +
+      'broadcasts were lost on this node. Raise maxLen for this traffic.', { code: TRIMMED_WARNING_CODE });
+  };
+  const readersReady = Promise.all(streamsRead(options).map(async (stream) => {
     const client = await redis.duplicate(redisClient, onError);
-    const reader = new RedisStreamReader(client, stream, options, onEntry);
+    const reader = new RedisStreamReader(client, stream, options, onEntry, {
+      read: (id, count) => report(stream, id, count),
+      down: () => queue.readerDown(stream),
+      missed: onMissed,
+    });
     if (stopped) {
       reader.stop();
       return;
     }
-    readers.push(reader);
+    readers.set(stream, reader);
+    queue.track(stream);
     reader.start();
   }));
   readersReady.catch((err) => debug('stream readers not started: %s', err.message));
   const subClient = redis.duplicate(redisClient, onError);
   subClient.catch((err) => debug('subscription connection not opened: %s', err.message));
+  const progressSubscribed = subClient.then((c) => redis.subscribe(c, false, [progressChannel], onProgress));
+  progressSubscribed.catch((err) => debug('reader reports not subscribed: %s', err.message));
 
   const cluster = {
     client: redisClient,
-    counters: { invalid: 0, failed: 0 },
+    counters,
     opts: options,
     subClient,
+    queue,
     readersReady: readersReady.then(() => undefined, () => undefined),
     streamNameFor: (nsp) => streamNameFor(nsp, options),
+    /** @param {string} stream @returns {RedisStreamReader | undefined} */
+    readerOf: (stream) => readers.get(stream),
     release(adapter) {
       if (adapters.get(adapter.nsp.name) === adapter) adapters.delete(adapter.nsp.name);
       if (adapters.size > 0 || stopped) return;
       stopped = true;
       debug('last namespace closed: stopping the stream readers');
-      for (const reader of readers) reader.stop();
+      queue.stop();
+      progressSubscribed.then((undo) => undo(), () => {}).catch(() => {});
+      for (const reader of readers.values()) reader.stop();
       subClient.then((c) => redis.close(c), () => {});
     },
   };
@@ -202,4 +298,4 @@ function createRedisAdapter(redisClient, opts) {
   };
 }
 
-module.exports = { createRedisAdapter, checkAdapterVersion, streamNameFor };
+module.exports = { createRedisAdapter, checkAdapterVersion, streamNameFor, streamsRead, TRIMMED_WARNING_CODE };

@@ -6,8 +6,9 @@
  * - ERR_SOCKET_IO_NATIVE_REDIS_CLIENT: the argument is not a supported Redis client
  * - ERR_SOCKET_IO_NATIVE_REDIS_VERSION: an installed package has a version this adapter does not support
  * - ERR_SOCKET_IO_NATIVE_REDIS_OPTIONS: an option has the wrong type or range
- * - ERR_SOCKET_IO_NATIVE_REDIS_UNAVAILABLE: Redis is not reachable right now; the message was
- *   delivered to this server's clients only (or the session was not restored)
+ * - ERR_SOCKET_IO_NATIVE_REDIS_UNAVAILABLE: Redis is not reachable right now, so a request was
+ *   answered by this server alone (or the session was not restored), or a stream entry was
+ *   dropped from the full publish queue (or when the adapter closed)
  * - ERR_SOCKET_IO_NATIVE_REDIS_OFFSET: a connection state recovery offset is malformed, or its
  *   session or stream entry is gone
  */

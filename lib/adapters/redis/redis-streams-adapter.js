@@ -10,10 +10,16 @@ const { payloadLogging, logPayload } = require('../../payload-debug');
 const check = require('./redis-message-check');
 const { nativeRooms } = require('../../rooms/native-rooms');
 const { NativeAdapter, initLocalLayer } = require('../adapter');
+const { compareIds } = require('./redis-publish-queue');
 
 /** How many XRANGE pages restoreSession() reads at most, and how long each page is. */
 const RESTORE_MAX_PAGES = 100;
 const RESTORE_PAGE_SIZE = 1000;
+/**
+ * How long restoreSession() waits for this node's reader to reach the
+ * client's offset (an offset another node handed out may be ahead of it).
+ */
+const RESTORE_WAIT_MS = 2000;
 
 /** @redis/emitter request types this adapter answers (the others are requests between classic adapters). */
 const EMITTER_REMOTE_JOIN = 2;
@@ -199,6 +205,20 @@ function defineClass(native) {
       this._recovery = Boolean(nsp.server.opts && nsp.server.opts.connectionStateRecovery);
       /** @private */
       this._closed = false;
+      /**
+       * The id of the newest of this adapter's own broadcasts delivered to
+       * its local clients with its offset (connection state recovery).
+       *
+       * @private @type {string | null}
+       */
+      this._ownDelivered = null;
+      /**
+       * This adapter's broadcasts waiting for their stream entry before
+       * they are delivered locally, oldest first.
+       *
+       * @private @type {{ packet: any, opts: any, delivered: boolean }[]}
+       */
+      this._pendingLocal = [];
       /** @private @type {(() => Promise<void>)[]} */
       this._unsubscribe = [];
       /**
@@ -207,7 +227,7 @@ function defineClass(native) {
        *
        * @private
        */
-      this._counters = cluster.counters || { invalid: 0, failed: 0 };
+      this._counters = cluster.counters || { invalid: 0, failed: 0, missed: 0 };
       /**
        * Resolves once the pub/sub subscriptions and the stream readers are in
        * place (messages published before that may be missed, as with any
@@ -318,33 +338,63 @@ function defineClass(native) {
     }
 
     /**
-     * Counts of messages from Redis this adapter's cluster connection could
-     * not use: `invalid` were malformed and dropped, `failed` threw while
-     * being handled (a throwing serverSideEmit listener counts here).
-     * Shared by every namespace of one createRedisAdapter().
+     * Counts of this adapter's cluster connection, shared by every namespace
+     * of one createRedisAdapter(). Messages from Redis it could not use:
+     * `invalid` were malformed and dropped, `failed` threw while being
+     * handled (a throwing serverSideEmit listener counts here). `missed`:
+     * times a stream reader found entries trimmed (maxLen) before it read
+     * them (broadcasts lost on this node). `queued`: stream entries that
+     * waited before being sent (Redis away, or the readers behind);
+     * `dropped`: entries never sent (the queue was full, or sending failed
+     * twice).
      *
-     * @returns {{ invalid: number, failed: number }}
+     * @returns {{ invalid: number, failed: number, missed: number, queued: number, dropped: number }}
      */
     redisStats() {
-      return { invalid: this._counters.invalid, failed: this._counters.failed };
+      const q = this._cluster.queue;
+      return {
+        invalid: this._counters.invalid,
+        failed: this._counters.failed,
+        missed: this._counters.missed || 0,
+        queued: q ? q.queued : 0,
+        dropped: q ? q.dropped : 0,
+      };
     }
 
     /**
      * Publishes a cluster message: requests over pub/sub, everything else
      * appended to the stream (whose entry id is the offset clients use for
-     * connection state recovery). Fails at once, without queueing, while the
-     * client is disconnected: the caller then delivers locally only.
+     * connection state recovery). Requests fail at once while the client is
+     * disconnected (the caller answers with this node alone); stream entries
+     * go through the cluster's publish queue, which holds them while Redis
+     * is away and paces them to the readers.
      *
      * @param {any} message
      * @returns {Promise<string>} the stream offset, or "" for pub/sub messages
      */
     doPublish(message) {
-      if (!redis.isReady(this._client)) return Promise.reject(unavailable());
       if (isEphemeral(message)) {
+        if (!redis.isReady(this._client)) return Promise.reject(unavailable());
         const payload = Buffer.from(encode(message));
         return redis.publish(this._client, this._opts.useShardedPubSub, this._publicChannel, payload).then(() => '');
       }
-      return redis.xadd(this._client, this._streamName, this._encodeEntry(message), this._opts.maxLen);
+      return new Promise((resolve, reject) => {
+        this._append(message, (err, id) => (err ? reject(err) : resolve(/** @type {string} */ (id))));
+      });
+    }
+
+    /**
+     * Encodes a message into a stream entry now and appends it through the
+     * publish queue; `done` runs with its id once Redis has it.
+     *
+     * @private
+     * @param {any} message
+     * @param {(err: Error | null, id?: string) => void} done
+     * @param {() => void} [onHold] see RedisPublishQueue#push
+     */
+    _append(message, done, onHold) {
+      const fields = this._encodeEntry(message);
+      this._cluster.queue.push(this._streamName, fields, done, onHold);
     }
 
     /**
@@ -486,9 +536,13 @@ function defineClass(native) {
 
     /**
      * Broadcasts a packet to this node's recipients and publishes it to the
-     * others. Without connection state recovery the local clients get it
-     * first and do not wait for Redis; with it, the packet waits for its
-     * stream offset, which the clients need to resume.
+     * others. The local clients get it once its stream entry is written, as
+     * with the official adapter (socket.io-adapter's ClusterAdapter awaits
+     * the publish): with connection state recovery they need its offset,
+     * and without, broadcasts whose replies come back together are written
+     * to each connection together (one write instead of one per broadcast:
+     * measured in bench/redis.bench.js). Without recovery, while Redis is
+     * away, they get it at once instead (see RedisPublishQueue#push).
      *
      * @param {any} packet
      * @param {{ rooms: Set<any>, except: Set<any>, flags?: any }} opts
@@ -499,23 +553,64 @@ function defineClass(native) {
         Local.broadcast.call(this, packet, opts);
         return;
       }
-      // The message is encoded synchronously inside publishAndReturnOffset,
-      // before local delivery touches the packet.
-      const published = this.publishAndReturnOffset({
+      const message = {
+        uid: this.uid,
+        nsp: this.nsp.name,
         type: MessageType.BROADCAST,
         data: { packet, opts: encodeOptions(opts) },
+      };
+      // The entry is encoded synchronously in _append, before local delivery
+      // touches the packet (the offset is pushed onto its data).
+      const pending = { packet, opts, delivered: false };
+      this._pendingLocal.push(pending);
+      const published = new Promise((resolve, reject) => {
+        const deliver = () => {
+          try {
+            this._deliverPending(pending);
+            resolve(undefined);
+          } catch (e) {
+            reject(e);
+          }
+        };
+        this._append(message, (err, id) => {
+          if (err) {
+            debug('[%s] broadcast not published: %s', this.uid, err.message);
+          } else if (!pending.delivered) {
+            this.addOffsetIfNecessary(packet, opts, id);
+            if (this._ownDelivered === null || compareIds(/** @type {string} */ (id), this._ownDelivered) > 0) {
+              this._ownDelivered = /** @type {string} */ (id);
+            }
+          }
+          // In the reaction to the XADD reply itself, so that it has happened
+          // before any later reply on the same connection (a restoreSession()
+          // XRANGE) is looked at: see restoreSession(). What the local
+          // delivery throws (an onAnyOutgoing listener) rejects this
+          // broadcast, as it does with the official adapter.
+          deliver();
+        // Without recovery the clients need no offset: while Redis is away
+        // they get the broadcast at once (with what waits before it), and
+        // the entry follows for the other nodes once Redis is back.
+        }, this._recovery ? undefined : deliver);
       });
-      if (!this._recovery) {
-        published.catch((err) => debug('[%s] broadcast not published: %s', this.uid, err.message));
-        Local.broadcast.call(this, packet, opts);
-        return;
+      await published;
+    }
+
+    /**
+     * Delivers to this node's clients, in order, the broadcasts waiting for
+     * their stream entry up to `last`.
+     *
+     * @private
+     * @param {{ packet: any, opts: any, delivered: boolean }} last
+     */
+    _deliverPending(last) {
+      if (last.delivered) return;
+      const queue = this._pendingLocal;
+      while (queue.length > 0) {
+        const next = /** @type {{ packet: any, opts: any, delivered: boolean }} */ (queue.shift());
+        next.delivered = true;
+        Local.broadcast.call(this, next.packet, next.opts);
+        if (next === last) return;
       }
-      try {
-        this.addOffsetIfNecessary(packet, opts, await published);
-      } catch (err) {
-        debug('[%s] broadcast not published: %s', this.uid, err.message);
-      }
-      Local.broadcast.call(this, packet, opts);
     }
 
     /**
@@ -596,21 +691,55 @@ function defineClass(native) {
         throw redisError('session or offset not found', 'ERR_SOCKET_IO_NATIVE_REDIS_OFFSET');
       }
       const session = /** @type {any} */ (decode(Buffer.from(raw, 'base64')));
-      session.missedPackets = [];
+      // The replay and this node's live deliveries must meet exactly: every
+      // entry after `offset` reaches the socket once, in stream order. An
+      // entry this node already delivered (its reader handed it out, or,
+      // for this adapter's own broadcasts, their XADD reply came back) is
+      // replayed; a later one is not, since it will be delivered live once
+      // the socket exists, which socket.io does without leaving the
+      // microtask queue after this function returns. First this node's
+      // reader must have reached `offset` (another node may have handed it
+      // out before this one read it), or it would deliver live what the
+      // client already has.
+      const reader = this._cluster.readerOf ? this._cluster.readerOf(this._streamName) : undefined;
+      if (reader !== undefined && !(await reader.waitFor(offset, RESTORE_WAIT_MS))) {
+        debug('[%s] restoring %s: the stream reader did not reach %s in time', this.uid, pid, offset);
+      }
+      /** @type {{ id: string, message: Record<string, string> }[]} */
+      const entries = [];
       let from = offset;
       for (let page = 0; page < RESTORE_MAX_PAGES; page++) {
-        const entries = await redis.xrange(this._client, this._streamName, nextOffset(from), '+', RESTORE_PAGE_SIZE);
-        for (const entry of entries) {
-          from = entry.id;
-          if (entry.message.nsp !== this.nsp.name || entry.message.type !== '3') continue;
-          const { packet, opts } = decodeEntry(entry.message).data;
-          if (packet.type !== 2 || packet.id !== undefined || (opts.flags && opts.flags.volatile !== undefined)) continue;
-          if (reachesSession(session.rooms, opts)) {
-            packet.data.push(entry.id);
-            session.missedPackets.push(packet.data);
-          }
+        const batch = await redis.xrange(this._client, this._streamName, nextOffset(from), '+', RESTORE_PAGE_SIZE);
+        for (const entry of batch) entries.push(entry);
+        if (batch.length > 0) from = batch[batch.length - 1].id;
+        // Lets the reactions to XADD replies that came with this one run
+        // first (own broadcasts are delivered in them).
+        await null;
+        await null;
+        const bound = latest(reader !== undefined ? reader.position : null, this._ownDelivered);
+        if (batch.length < RESTORE_PAGE_SIZE && (bound === null || compareIds(bound, from) <= 0)) break;
+      }
+      // From here to the return nothing is awaited: the positions read now
+      // are those the socket will be created at.
+      const readerAt = reader !== undefined ? reader.position : null;
+      const ownAt = this._ownDelivered;
+      session.missedPackets = [];
+      for (const entry of entries) {
+        if (entry.message.nsp !== this.nsp.name || entry.message.type !== '3') continue;
+        if (entry.message.uid === this.uid) {
+          // This adapter's own broadcast whose reply has not come back yet is delivered live.
+          if (ownAt === null || compareIds(entry.id, ownAt) > 0) continue;
+        } else if (reader !== undefined && readerAt !== null && compareIds(entry.id, readerAt) > 0) {
+          // Without a reader (not started yet) or before its first read, the
+          // entries are replayed as they are.
+          continue;
         }
-        if (entries.length < RESTORE_PAGE_SIZE) break;
+        const { packet, opts } = decodeEntry(entry.message).data;
+        if (packet.type !== 2 || packet.id !== undefined || (opts.flags && opts.flags.volatile !== undefined)) continue;
+        if (reachesSession(session.rooms, opts)) {
+          packet.data.push(entry.id);
+          session.missedPackets.push(packet.data);
+        }
       }
       return session;
     }
@@ -737,6 +866,19 @@ function decodeEntry(entry) {
 function nextOffset(offset) {
   const [ms, seq] = offset.split('-');
   return `${ms}-${parseInt(seq, 10) + 1}`;
+}
+
+/**
+ * The later of two stream ids (null when both are).
+ *
+ * @param {string | null} a
+ * @param {string | null} b
+ * @returns {string | null}
+ */
+function latest(a, b) {
+  if (a === null) return b;
+  if (b === null) return a;
+  return compareIds(a, b) >= 0 ? a : b;
 }
 
 /**
