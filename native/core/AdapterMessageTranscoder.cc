@@ -147,10 +147,9 @@ Status AdapterMessageTranscoder::readInteger(std::uint8_t prefix, std::int64_t& 
   return Status::Ok;
 }
 
-Status AdapterMessageTranscoder::readStringRange(Range& range) {
+Status AdapterMessageTranscoder::readStringHeader(std::size_t& length) {
   if (!need(1)) return Status::MalformedMessage;
   const std::uint8_t prefix = data_[at_++];
-  std::size_t length = 0;
   if (prefix >= 0xA0 && prefix <= 0xBF) {
     length = prefix & 0x1F;
   } else if (prefix >= 0xD9 && prefix <= 0xDB) {
@@ -158,8 +157,16 @@ Status AdapterMessageTranscoder::readStringRange(Range& range) {
     if (!need(bytes)) return Status::MalformedMessage;
     length = be(bytes);
   } else {
+    // Not a string: notepack would make a string of a number, null, a
+    // boolean... for a key or a room, which JS might then treat differently.
     return Status::CannotDecide;
   }
+  return Status::Ok;
+}
+
+Status AdapterMessageTranscoder::readStringRange(Range& range) {
+  std::size_t length = 0;
+  if (const Status st = readStringHeader(length); st != Status::Ok) return st;
   if (!need(length)) return Status::MalformedMessage;
   const std::uint8_t* p = data_ + at_;
   for (std::size_t i = 0; i < length;) {
@@ -301,19 +308,8 @@ Status AdapterMessageTranscoder::writeMap(std::size_t count, std::uint32_t depth
       put(',');
     }
     const std::size_t start = pos_;
-    if (!need(1)) return Status::MalformedMessage;
-    const std::uint8_t prefix = data_[at_++];
     std::size_t length = 0;
-    if (prefix >= 0xA0 && prefix <= 0xBF) {
-      length = prefix & 0x1F;
-    } else if (prefix >= 0xD9 && prefix <= 0xDB) {
-      const std::size_t bytes = std::size_t{1} << (prefix - 0xD9);
-      if (!need(bytes)) return Status::MalformedMessage;
-      length = be(bytes);
-    } else {
-      // notepack would make a string of a number, null, a boolean...
-      return Status::CannotDecide;
-    }
+    if (const Status st = readStringHeader(length); st != Status::Ok) return st;
     Entry entry;
     entry.firstAttachment = attachments_->size();
     if (need(length)) {

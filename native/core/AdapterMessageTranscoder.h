@@ -114,6 +114,7 @@ class AdapterMessageTranscoder {
   void writeNumber(double value);
   void writeInteger(std::int64_t value);
   Status readInteger(std::uint8_t prefix, std::int64_t& value);
+  Status readStringHeader(std::size_t& length);
   Status readStringRange(Range& range);
   Status readKey(std::string_view& key);
   Status readContainer(std::uint8_t prefix, bool& isMap, std::size_t& count);
