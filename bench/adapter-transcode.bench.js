@@ -24,6 +24,7 @@
 const notepack = require('notepack.io');
 const { Encoder: StockEncoder } = require('socket.io-parser');
 const { parseOptions, numberArg, commandLine } = require('./support/cli');
+const { compareCpu } = require('./support/interleaved');
 
 const USAGE = `
 The cost per incoming classic Redis adapter message: notepack.decode + the
@@ -106,34 +107,8 @@ function nativePath(msg) {
   sink += t.encodedPackets.length + rooms.size + except.size + t.encodedPackets[0].length + packet.type;
 }
 
-const cpuNs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1000;
-};
-
-function calibrate(fn) {
-  let n = 1;
-  for (;;) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    const dt = Number(process.hrtime.bigint() - t0);
-    if (dt > 5e6) return Math.max(1, Math.round((n * ROUND_NS) / dt));
-    n *= 2;
-  }
-}
-
 function compare(fns) {
-  const iterations = fns.map((fn) => calibrate(fn));
-  const samples = fns.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) {
-    fns.forEach((fn, k) => {
-      const n = iterations[k];
-      const t0 = cpuNs();
-      for (let i = 0; i < n; i++) fn();
-      samples[k].push((cpuNs() - t0) / n);
-    });
-  }
-  return samples.map((s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)]);
+  return compareCpu(fns, { rounds: ROUNDS, roundNs: ROUND_NS });
 }
 
 const fmt = (ns) => (ns >= 10000 ? `${(ns / 1000).toFixed(1)} us` : `${ns.toFixed(0)} ns`);

@@ -15,6 +15,7 @@
 const os = require('os');
 const { Encoder } = require('socket.io-parser');
 const { parseOptions, numberArg, commandLine } = require('./support/cli');
+const { compareCpu } = require('./support/interleaved');
 
 const USAGE = `
 What each addon.codec call costs from JS, next to the pure-JS way of doing
@@ -24,6 +25,11 @@ the same work (CPU time per call, medians over the rounds).
 `;
 const { ROUNDS, JSON_OUT } = commandLine(USAGE, (argv) => {
   const { options } = parseOptions(argv, { flags: ['json'], values: ['rounds'] });
+  return {
+    ROUNDS: numberArg('--rounds', options.rounds ?? 15, { integer: true, min: 1 }),
+    JSON_OUT: Boolean(options.json),
+  };
+});
 
 const binding = require('../lib/binding');
 
@@ -32,11 +38,6 @@ if (!binding.native) {
   process.exit(1);
 }
 const codec = binding.addon.codec;
-  return {
-    ROUNDS: numberArg('--rounds', options.rounds ?? 15, { integer: true, min: 1 }),
-    JSON_OUT: Boolean(options.json),
-  };
-});
 const ROUND_NS = 40e6;
 
 // socket.io-parser's benchmark data.
@@ -62,35 +63,8 @@ const packets = {
 
 let sink = 0;
 
-const cpuNs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1000;
-};
-
-/** ns per call of fn, median over ROUNDS rounds (each round ~40 ms). */
-function calibrate(fn) {
-  let n = 1;
-  for (;;) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    const dt = Number(process.hrtime.bigint() - t0);
-    if (dt > 5e6) return Math.max(1, Math.round((n * ROUND_NS) / dt));
-    n *= 2;
-  }
-}
-
 function compare(cases) {
-  const iterations = cases.map(([, fn]) => calibrate(fn));
-  const samples = cases.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) {
-    cases.forEach(([, fn], k) => {
-      const n = iterations[k];
-      const t0 = cpuNs();
-      for (let i = 0; i < n; i++) fn();
-      samples[k].push((cpuNs() - t0) / n);
-    });
-  }
-  return samples.map((s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)]);
+  return compareCpu(cases.map(([, fn]) => fn), { rounds: ROUNDS, roundNs: ROUND_NS });
 }
 
 // --- Header parse -----------------------------------------------------------
