@@ -12,10 +12,9 @@
  */
 
 const { describe, it, before, after } = require('node:test');
-const assert = require('node:assert');
 const { startNodeCluster } = require('./support/node-cluster');
 const {
-  connectCluster, teardown, scenario, checkOutcome, checkAccelerated, checkCrossNodeFanout,
+  connectCluster, teardown, checkAccelerated, checkCrossNodeFanout, sameAsOfficial,
 } = require('./support/accelerate-scenario');
 const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 
@@ -42,17 +41,5 @@ describe('@socket.io/cluster-adapter: official worker A, accelerated workers B a
   it('writes broadcasts from the other workers through the native fan-out', { skip: !fanoutAvailable() && 'no native fan-out' },
     () => checkCrossNodeFanout(ctx));
 
-  it('gives the same clients the same events in the same order as all-official workers', async () => {
-    const mixed = await scenario(ctx);
-    checkOutcome(mixed);
-    const officialCtx = await cluster([]);
-    let official;
-    try {
-      official = await scenario(officialCtx);
-    } finally {
-      await teardown(officialCtx);
-    }
-    checkOutcome(official);
-    assert.deepStrictEqual(mixed, official);
-  });
+  it('gives the same clients the same events in the same order as all-official workers', () => sameAsOfficial(ctx, () => cluster([])));
 });

@@ -15,7 +15,7 @@ const assert = require('node:assert');
 const { findPostgresBin, startPostgres } = require('./support/postgres-process');
 const { until, got } = require('./support/cluster');
 const {
-  startScenarioNodes, teardown, scenario, checkOutcome, checkAccelerated, checkCrossNodeFanout,
+  startScenarioNodes, teardown, checkAccelerated, checkCrossNodeFanout, sameAsOfficial,
 } = require('./support/accelerate-scenario');
 const { fanoutAvailable } = require('../lib/fanout/native-fanout');
 
@@ -73,17 +73,5 @@ describe('@socket.io/postgres-adapter: official node A, accelerated nodes B and 
     assert.deepStrictEqual(large, [['large', 'z'.repeat(9000)]]);
   });
 
-  it('gives the same clients the same events in the same order as all-official nodes', async () => {
-    const mixed = await scenario(ctx);
-    checkOutcome(mixed);
-    const officialCtx = await cluster([]);
-    let official;
-    try {
-      official = await scenario(officialCtx);
-    } finally {
-      await teardown(officialCtx);
-    }
-    checkOutcome(official);
-    assert.deepStrictEqual(mixed, official);
-  });
+  it('gives the same clients the same events in the same order as all-official nodes', () => sameAsOfficial(ctx, () => cluster([])));
 });

@@ -294,6 +294,30 @@ test('churn: hundreds of clients come and go, each only ever gets its own frames
 });
 
 /**
+ * A plain TCP connection on loopback whose server side is registered with the
+ * fan-out: `chunks` collects what the client reads; `close()` unregisters
+ * (resolving to unregister's result) and closes both ends and the server.
+ */
+async function registeredPair() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise((resolve) => server.once('connection', resolve));
+  const client = net.connect(server.address().port, '127.0.0.1');
+  const chunks = [];
+  client.on('data', (chunk) => chunks.push(chunk));
+  const socket = await accepted;
+  const id = fanout.register(socket._handle.fd);
+  const close = async () => {
+    const unregistered = fanout.unregister(id);
+    client.destroy();
+    socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    return unregistered;
+  };
+  return { id, chunks, close };
+}
+
+/**
  * Strings whose UTF-8 a broadcast must get right: every kind of lone
  * surrogate (which Buffer.from, and so ws and socket.io-adapter, write as
  * U+FFFD), multi-byte characters, and sizes around the websocket header forms
@@ -326,14 +350,7 @@ function awkwardStrings() {
 // compares them with what ws's Sender.frame builds for the same message (the
 // frame socket.io-adapter pre-encodes): same header, same payload bytes.
 test('native frames are byte for byte what ws builds', { skip, timeout: 60000 }, async () => {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise((resolve) => server.once('connection', resolve));
-  const client = net.connect(server.address().port, '127.0.0.1');
-  const chunks = [];
-  client.on('data', (chunk) => chunks.push(chunk));
-  const socket = await accepted;
-  const id = fanout.register(socket._handle.fd);
+  const { id, chunks, close } = await registeredPair();
   fanout.onRemainder(() => assert.fail('no remainder expected'));
 
   // Lengths around each header form, and strings V8 must encode to UTF-8
@@ -391,10 +408,7 @@ test('native frames are byte for byte what ws builds', { skip, timeout: 60000 },
   assert.strictEqual(fanout.broadcast('2["busy"]', ids, 1, out), 1);
   assert.strictEqual(out[0], id);
   assert.strictEqual(fanout.setBusy(id, false), undefined);
-  assert.strictEqual(fanout.unregister(id), true);
-  client.destroy();
-  socket.destroy();
-  await new Promise((resolve) => server.close(resolve));
+  assert.strictEqual(await close(), true);
 });
 
 // Every kind of binary engine.io sends as a binary frame, as packet or
@@ -406,14 +420,7 @@ test('binary of every kind is framed as ws frames it; what cannot be framed leav
   // ws's toBuffer (lib/buffer-util.js): a view's own bytes, an ArrayBuffer whole.
   const toBuffer = (value) => (value instanceof ArrayBuffer ? Buffer.from(value)
     : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise((resolve) => server.once('connection', resolve));
-  const client = net.connect(server.address().port, '127.0.0.1');
-  const chunks = [];
-  client.on('data', (chunk) => chunks.push(chunk));
-  const socket = await accepted;
-  const id = fanout.register(socket._handle.fd);
+  const { id, chunks, close } = await registeredPair();
   fanout.onRemainder(() => assert.fail('no remainder expected'));
   const frame = (data, opcode) => Buffer.concat(Sender.frame(data, {
     fin: true, rsv1: false, opcode, mask: false, readOnly: false,
@@ -499,10 +506,7 @@ test('binary of every kind is framed as ws frames it; what cannot be framed leav
   const want = Buffer.concat(expected);
   for (let i = 0; i < 1000 && Buffer.concat(chunks).length < want.length; i++) await turn();
   assert.ok(Buffer.concat(chunks).equals(want));
-  assert.strictEqual(fanout.unregister(id), true);
-  client.destroy();
-  socket.destroy();
-  await new Promise((resolve) => server.close(resolve));
+  assert.strictEqual(await close(), true);
 });
 
 // Frames are counted while they live (stats().framesLive, frameBytesLive):
@@ -510,22 +514,12 @@ test('binary of every kind is framed as ws frames it; what cannot be framed leav
 // that hands every recipient back, keeps no frame; one that is queued keeps
 // exactly one until the kernel took its bytes.
 test('a broadcast that fails after its frames were built keeps none of them', { skip, timeout: 60000 }, async () => {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const accepted = new Promise((resolve) => server.once('connection', resolve));
-  const client = net.connect(server.address().port, '127.0.0.1');
-  const chunks = [];
-  client.on('data', (chunk) => chunks.push(chunk));
-  const socket = await accepted;
-  const id = fanout.register(socket._handle.fd);
+  const { id, chunks, close } = await registeredPair();
   // A failure must not leave the sockets open (the file would never end).
   try {
     await leavesNothing(id, chunks);
   } finally {
-    fanout.unregister(id);
-    client.destroy();
-    socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
+    await close();
   }
 });
 

@@ -208,6 +208,25 @@ async function scenario(ctx) {
 }
 
 /** What every cluster must agree on, whatever its adapters. */
+/**
+ * Runs the scenario on `ctx` (a mixed cluster) and on a fresh all-official
+ * cluster from `startOfficial()`, checks both outcomes and requires them to
+ * be the same: the same clients got the same events in the same order.
+ */
+async function sameAsOfficial(ctx, startOfficial) {
+  const mixed = await scenario(ctx);
+  checkOutcome(mixed);
+  const officialCtx = await startOfficial();
+  let official;
+  try {
+    official = await scenario(officialCtx);
+  } finally {
+    await teardown(officialCtx);
+  }
+  checkOutcome(official);
+  assert.deepStrictEqual(mixed, official);
+}
+
 function checkOutcome(out) {
   assert.deepStrictEqual(out.events.a1.filter((e) => e[0] === 's').map((e) => e[1]), [1, 2, 5, 'to-j-again', 'last']);
   assert.deepStrictEqual(out.events.c1.filter((e) => e[0] === 's').map((e) => e[1]), [2, 3, 5, '7', 'to-j']);
@@ -224,5 +243,5 @@ function checkOutcome(out) {
 
 module.exports = {
   NATIVE, LAYOUT, ROOMS, connectCluster, startScenarioNodes, teardown, barrier, scenario, checkOutcome,
-  checkAccelerated, checkCrossNodeFanout,
+  checkAccelerated, checkCrossNodeFanout, sameAsOfficial,
 };
