@@ -238,6 +238,86 @@ same('engine.io packetCreate, flush and drain listeners see every packet, as in 
   return { got: cs.map((c) => ctx.got(c)), seen: Object.entries(seen).sort() };
 });
 
+same('packetCreate, flush and drain listeners added and removed after registration are followed, as in stock', {}, async (ctx) => {
+  const seen = {};
+  const note = (key) => { seen[key] = (seen[key] || 0) + 1; };
+  const cs = [];
+  for (let i = 0; i < 8; i++) cs.push(await ctx.connected('/', {}, { transports: ['websocket'] }));
+  await ctx.barrier(cs);
+  const sockets = () => [...ctx.io.of('/').sockets.values()];
+  const who = (socket) => ctx.label(socket.id);
+  // Every connection registered (two per turn in this file) and native.
+  for (let n = 0; n < 10; n++) {
+    ctx.io.emit('w', n);
+    await turn();
+  }
+  await ctx.barrier(cs);
+  const events = () => ctx.io.of('/').adapter.stats().standardPath.events;
+  let before = 0;
+  if (ctx.kind === 'ours' && skip === false) {
+    assert.strictEqual(ctx.io.of('/').adapter.stats().connections, 8);
+    before = events();
+  }
+  const emit = async (from, to) => {
+    for (let n = from; n < to; n++) {
+      ctx.io.emit('m', n);
+      if (n % 3 === 2) await turn();
+    }
+    await ctx.barrier(cs);
+  };
+  // Listeners added to registered connections, in every way EventEmitter adds them.
+  const listeners = new Map();
+  for (const socket of sockets()) {
+    const i = socket.handshake.auth.i;
+    const onPacket = (packet) => note(`${who(socket)} packetCreate ${packet.type}`);
+    const onFlush = (buffer) => note(`${who(socket)} flush ${buffer.length}`);
+    const onDrain = () => note(`${who(socket)} drain`);
+    if (i % 4 === 0) socket.conn.on('packetCreate', onPacket);
+    if (i % 4 === 1) socket.conn.once('flush', onFlush);
+    if (i % 4 === 2) socket.conn.prependListener('drain', onDrain);
+    listeners.set(socket, { onPacket, onFlush, onDrain });
+  }
+  await turn();
+  await emit(0, 6);
+  if (ctx.kind === 'ours' && skip === false) {
+    // Three of every four connections took the standard path (the once()
+    // listener only until it fired), the fourth stayed native.
+    assert.ok(events() > before, 'no recipient took the standard path for its listeners');
+  }
+  // Removed again: those connections are native again, and nobody sees more.
+  for (const [socket, { onPacket }] of listeners) {
+    socket.conn.off('packetCreate', onPacket);
+    socket.conn.removeAllListeners('drain');
+  }
+  await turn();
+  const quiet = ctx.kind === 'ours' && skip === false ? events() : 0;
+  await emit(6, 12);
+  if (ctx.kind === 'ours' && skip === false) {
+    // Only the barrier's recipients may count: engine.io's own drain
+    // listeners are gone with removeAllListeners, nothing else listens.
+    assert.strictEqual(events(), quiet, 'connections whose listeners were removed stayed on the standard path');
+  }
+  // Removing every newListener listener (ours among them on our side) must
+  // not hide a flush listener added afterwards.
+  const [first] = sockets();
+  first.conn.removeAllListeners('newListener');
+  first.conn.on('flush', (buffer) => note(`${who(first)} late flush ${buffer.length}`));
+  await turn();
+  await emit(12, 15);
+  // A server-wide drain listener, prepended and removed.
+  const onServerDrain = (conn) => note(`server drain ${sockets().some((s) => s.conn === conn)}`);
+  ctx.io.engine.prependListener('drain', onServerDrain);
+  await turn();
+  await emit(15, 18);
+  ctx.io.engine.removeListener('drain', onServerDrain);
+  await turn();
+  await emit(18, 21);
+  return { got: cs.map((c) => ctx.got(c)), seen: Object.entries(seen).sort() };
+}, (outcome) => {
+  assert.ok(outcome.seen.some(([key]) => key.includes('late flush')), 'the late flush listener saw nothing');
+  assert.ok(outcome.seen.some(([key]) => key.startsWith('server drain')), 'the server drain listener saw nothing');
+});
+
 same('direct emits, acks of broadcastWithAck and broadcasts interleave as in stock', {}, async (ctx) => {
   ctx.io.on('connection', (socket) => socket.on('ask', (n, cb) => cb(n)));
   const cs = [];

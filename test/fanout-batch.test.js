@@ -49,6 +49,9 @@ function setup(names) {
     idOf: (conn) => conn.fid,
     hasRawPending: () => false,
     markTurn: () => {},
+    // Nobody listens to engine.io's per-packet events.
+    watchState: new Uint8Array(64),
+    slotMask: 63,
     totals: { broadcasts: 0, recipients: 0, standardPath: { ack: 0, encoding: 0, listeners: 0, events: 0, unregistered: 0 } },
     counts: () => ({}),
   };

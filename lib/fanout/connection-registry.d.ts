@@ -9,6 +9,15 @@ export declare class ConnectionRegistry {
   readonly fanout: any;
   /** The fan-out id of `conn` (an engine.io Socket), registering it when it qualifies; -1 when not. */
   idOf(conn: any): number;
+  /**
+   * Per slot of a registered connection's id (`id & slotMask`): 0 when
+   * nothing listens to the events engine.io emits per packet it writes
+   * (its "packetCreate" besides ours, "flush", "drain", or the server's
+   * "flush" and "drain"), 1 when something does, 2 when the listeners can no
+   * longer be followed and each broadcast must read them (watchedNow).
+   */
+  readonly watchState: Uint8Array;
+  readonly slotMask: number;
   /** Whether a remainder of ours is still being written to connection `id`. */
   hasRawPending(id: number): boolean;
   /** Set once the process (or worker) emitted "exit": no connection is registered any more. */
@@ -36,3 +45,7 @@ export declare class ConnectionRegistry {
   };
 }
 
+/** Whether anything besides the registry listens to the events engine.io emits per packet it writes to `conn`. */
+export declare function watchedNow(conn: any): boolean;
+export declare const NOT_WATCHED: 0;
+export declare const WATCHED: 1;

@@ -31,6 +31,46 @@ const WAITING = Object.freeze({ waiting: true });
 
 /** Whether the one warning about descriptors was emitted (once per process). */
 let warnedShort = false;
+
+/**
+ * A connection's watch state (ConnectionRegistry#watchState), by slot:
+ * whether anything listens to the events engine.io emits for each packet it
+ * writes (see {@link watchedNow}), so that the connection takes the standard
+ * path, which emits them as stock does.
+ */
+const NOT_WATCHED = 0;
+const WATCHED = 1;
+/** Listeners can no longer be followed (ours were removed): every broadcast asks {@link watchedNow}. */
+const ASK = 2;
+
+/** The engine.io connection's events that engine.io emits per packet it writes. */
+const CONNECTION_EVENTS = new Set(['packetCreate', 'flush', 'drain']);
+/** The engine.io server's events that it emits per packet a connection writes. */
+const SERVER_EVENTS = new Set(['flush', 'drain']);
+
+/**
+ * Whether anything listens to the events engine.io emits for each packet it
+ * writes to this connection ("packetCreate", "flush", "drain" on the
+ * connection, "flush" and "drain" on the engine.io server), besides the
+ * registry's own "packetCreate" listener (one function; a second listener
+ * makes EventEmitter keep an array). Read from EventEmitter's `_events`.
+ *
+ * Each connection's `_events` has a shape of its own, so these reads miss
+ * V8's inline caches: a broadcast does not make them per recipient but reads
+ * the connection's watch state, which the registry keeps current from the
+ * "newListener" and "removeListener" events (ConnectionRegistry#follow).
+ *
+ * @param {any} conn engine.io Socket
+ * @returns {boolean}
+ */
+function watchedNow(conn) {
+  const own = conn._events;
+  if (own !== undefined && (own.flush !== undefined || own.drain !== undefined || Array.isArray(own.packetCreate))) {
+    return true;
+  }
+  const server = conn.server != null ? conn.server._events : undefined;
+  return server !== undefined && (server.flush !== undefined || server.drain !== undefined);
+}
 /**
  * One engine.io connection registered with the native fan-out.
  * @typedef {object} ConnectionEntry
@@ -48,6 +88,18 @@ let warnedShort = false;
  * @property {() => void} onReady
  * @property {() => void} onGone
  * @property {() => void} onRawWritten
+ * @property {any} server the engine.io server of the connection (`conn.server`)
+ * @property {boolean} followed whether our "newListener" and "removeListener" listeners are on the connection
+ * @property {(event: string | symbol) => void} onNewListener
+ * @property {(event: string | symbol, listener: Function) => void} onRemoveListener
+ */
+
+/**
+ * What the registry follows of one engine.io server's listeners.
+ * @typedef {object} ServerWatch
+ * @property {boolean} followed whether our "newListener" and "removeListener" listeners are on it
+ * @property {(event: string | symbol) => void} onNewListener
+ * @property {(event: string | symbol, listener: Function) => void} onRemoveListener
  */
 
 /**
@@ -119,6 +171,17 @@ class ConnectionRegistry {
      * @type {Uint32Array | null}
      */
     this.corked = typeof fanout.corkedView === 'function' ? fanout.corkedView() || null : null;
+    /**
+     * Each registered connection's watch state (NOT_WATCHED, WATCHED or
+     * ASK), indexed by the slot of its id (`id & slotMask`): one typed-array
+     * read per recipient instead of reads of the connection's listeners.
+     */
+    this.watchState = new Uint8Array(64);
+    if (!Number.isInteger(fanout.slotBits)) throw new TypeError('the fan-out does not say how ids name slots');
+    /** The slot bits of a fan-out id (native/core/ConnectionTable.h). */
+    this.slotMask = 2 ** fanout.slotBits - 1;
+    /** @type {WeakMap<any, ServerWatch>} the engine.io servers whose listeners are followed */
+    this.servers = new WeakMap();
     /** Set at the process's (or worker's) "exit": no connection is registered any more. */
     this.closed = false;
     /** Whether the end of the current JS turn is scheduled (see markTurn). */
@@ -360,6 +423,18 @@ class ConnectionRegistry {
         entry.rawPending--;
         if (entry.live) this.settle(entry);
       },
+      server: conn.server,
+      followed: true,
+      onNewListener: (event) => {
+        // Emitted before the listener is added: it will be there.
+        if (entry.live && CONNECTION_EVENTS.has(event)) this.mayBeWatched(entry);
+      },
+      onRemoveListener: (event, listener) => {
+        if (!entry.live) return;
+        if (listener === entry.onNewListener || listener === entry.onRemoveListener) entry.followed = false;
+        else if (!CONNECTION_EVENTS.has(event)) return;
+        this.updateWatch(entry);
+      },
     };
     const { write, end, destroy } = raw;
     entry.original = { write, end, destroy };
@@ -405,6 +480,11 @@ class ConnectionRegistry {
     this.byId.set(id, entry);
     this.registered++;
     conn.on('packetCreate', entry.onPacketCreate);
+    // After our own packetCreate listener, which does not count.
+    this.followServer(entry.server);
+    conn.on('newListener', entry.onNewListener);
+    conn.on('removeListener', entry.onRemoveListener);
+    this.updateWatch(entry);
     transport.on('ready', entry.onReady);
     transport.once('close', entry.onGone);
     transport.once('error', entry.onGone);
@@ -415,6 +495,71 @@ class ConnectionRegistry {
     this.settle(entry);
     debug('connection %d registered (engine.io %s)', id, conn.id);
     return entry;
+  }
+
+  /**
+   * Sets the connection's watch state from its listeners and its server's:
+   * WATCHED or NOT_WATCHED, or ASK once either can no longer be followed.
+   *
+   * @private
+   * @param {ConnectionEntry} entry
+   */
+  updateWatch(entry) {
+    const slot = entry.id & this.slotMask;
+    if (slot >= this.watchState.length) {
+      let size = this.watchState.length;
+      while (size <= slot) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.watchState);
+      this.watchState = next;
+    }
+    const server = entry.server != null ? this.servers.get(entry.server) : undefined;
+    if (!entry.followed || (server !== undefined && !server.followed)) {
+      this.watchState[slot] = ASK;
+    } else {
+      this.watchState[slot] = watchedNow(entry.conn) ? WATCHED : NOT_WATCHED;
+    }
+  }
+
+  /**
+   * A listener the connection's watch depends on is about to be added.
+   *
+   * @private
+   * @param {ConnectionEntry} entry
+   */
+  mayBeWatched(entry) {
+    const slot = entry.id & this.slotMask;
+    if (this.watchState[slot] === NOT_WATCHED) this.watchState[slot] = WATCHED;
+  }
+
+  /**
+   * Follows the "flush" and "drain" listeners of an engine.io server, whose
+   * connections all take the standard path while it has any. Once per
+   * server; the listeners stay for the server's life.
+   *
+   * @private
+   * @param {any} server
+   */
+  followServer(server) {
+    if (server == null || typeof server.on !== 'function' || this.servers.has(server)) return;
+    const each = (/** @type {(entry: ConnectionEntry) => void} */ fn) => {
+      for (const entry of this.byId.values()) if (entry.server === server) fn(entry);
+    };
+    /** @type {ServerWatch} */
+    const watch = {
+      followed: true,
+      onNewListener: (event) => {
+        if (SERVER_EVENTS.has(event)) each((entry) => this.mayBeWatched(entry));
+      },
+      onRemoveListener: (event, listener) => {
+        if (listener === watch.onNewListener || listener === watch.onRemoveListener) watch.followed = false;
+        else if (!SERVER_EVENTS.has(event)) return;
+        each((entry) => this.updateWatch(entry));
+      },
+    };
+    this.servers.set(server, watch);
+    server.on('newListener', watch.onNewListener);
+    server.on('removeListener', watch.onRemoveListener);
   }
 
   /**
@@ -453,6 +598,8 @@ class ConnectionRegistry {
     if (this.byId.get(entry.id) === entry) this.byId.delete(entry.id);
     if (this.byConn.get(entry.conn) === entry) this.byConn.delete(entry.conn);
     this.unregistered++;
+    entry.conn.off('removeListener', entry.onRemoveListener);
+    entry.conn.off('newListener', entry.onNewListener);
     entry.conn.off('packetCreate', entry.onPacketCreate);
     entry.transport.off('ready', entry.onReady);
     entry.transport.off('close', entry.onGone);
@@ -587,4 +734,4 @@ class ConnectionRegistry {
   }
 }
 
-module.exports = { ConnectionRegistry };
+module.exports = { ConnectionRegistry, watchedNow, NOT_WATCHED, WATCHED };

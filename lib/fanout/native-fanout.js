@@ -3,7 +3,7 @@
 const { Adapter } = require('socket.io-adapter');
 const binding = require('../binding');
 const { settings } = require('../env');
-const { ConnectionRegistry } = require('./connection-registry');
+const { ConnectionRegistry, watchedNow, NOT_WATCHED, WATCHED } = require('./connection-registry');
 
 /** @type {ConnectionRegistry | null} one per process (the addon's fan-out is) */
 let sharedRegistry = null;
@@ -83,28 +83,6 @@ function newBatch() {
     first: null,
     rest: undefined,
   };
-}
-
-/**
- * Whether anything listens to the events engine.io emits for each packet it
- * writes to this connection ("packetCreate", "flush", "drain" on the
- * connection, "flush" and "drain" on the engine.io server), besides the
- * registry's own "packetCreate" listener (one function; a second listener
- * makes EventEmitter keep an array). Such a connection takes the standard
- * path, so those listeners see every packet as with stock. Read from
- * EventEmitter's `_events` (two or three property reads per recipient), not
- * through listenerCount(), which costs a call each.
- *
- * @param {any} conn engine.io Socket
- * @returns {boolean}
- */
-function watched(conn) {
-  const own = conn._events;
-  if (own !== undefined && (own.flush !== undefined || own.drain !== undefined || Array.isArray(own.packetCreate))) {
-    return true;
-  }
-  const server = conn.server !== undefined ? conn.server._events : undefined;
-  return server !== undefined && (server.flush !== undefined || server.drain !== undefined);
 }
 
 /**
@@ -230,37 +208,39 @@ class NativeFanout {
    * @returns {boolean} false: the caller writes it the standard way
    */
   take(depth, s, socket) {
-    const standard = this.registry.totals.standardPath;
-    if (!this.batches[depth].native) {
-      standard.encoding++;
+    const registry = this.registry;
+    const batch = this.batches[depth];
+    if (!batch.native) {
+      registry.totals.standardPath.encoding++;
       return false;
     }
     const outgoing = socket._anyOutgoingListeners;
     if (outgoing !== undefined && outgoing.length !== 0) {
       // Its listeners are user code that may write to sockets already taken:
       // what was taken goes out first, as stock would have written it.
-      if (this.batches[depth].n !== 0) this.end(depth, false);
-      standard.listeners++;
+      if (batch.n !== 0) this.end(depth, false);
+      registry.totals.standardPath.listeners++;
       return false;
     }
     // `socket` is the occupant of slot s (the index resolved it from s), and
     // the slot's tag was zeroed when it got that occupant.
-    const conn = socket.client.conn;
     const tags = this.index.slotTags;
     let id = tags[s] - 1;
     if (id < 0) {
-      id = this.registry.idOf(conn);
+      id = registry.idOf(socket.client.conn);
       if (id < 0) {
-        standard.unregistered++;
+        registry.totals.standardPath.unregistered++;
         return false;
       }
       tags[s] = id + 1;
     }
-    if (watched(conn)) {
-      standard.events++;
+    // Listeners of the events engine.io emits per packet (see watchedNow),
+    // followed by the registry; the connection itself is not read here.
+    const watch = registry.watchState[id & registry.slotMask];
+    if (watch !== NOT_WATCHED && (watch === WATCHED || watchedNow(socket.client.conn))) {
+      registry.totals.standardPath.events++;
       return false;
     }
-    const batch = this.batches[depth];
     const k = batch.n;
     if (k === batch.ids.length) {
       batch.ids = grown(batch.ids, k + 1);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "Errors.h"
+#include "ConnectionTable.h"
 #include "FanOut.h"
 #include "Module.h"
 #include "WebSocketFrame.h"
@@ -777,6 +778,9 @@ void InitFanout(Napi::Env env, Napi::Object exports) {
   add("truncateTurn", TruncateTurn);
   add("stats", Stats);
   add("descriptorReserve", DescriptorReserveOf);
+  // An id's slot is its low slotBits bits (ConnectionTable): JS keeps
+  // per-connection state in arrays indexed by slot.
+  exports.Set("slotBits", Napi::Number::New(env, ConnectionTable::kSlotBits));
 }
 
 }  // namespace
