@@ -72,6 +72,30 @@ function watchedNow(conn) {
   return server !== undefined && (server.flush !== undefined || server.drain !== undefined);
 }
 /**
+ * Grows a typed array or array to at least `n` elements.
+ *
+ * @template {Uint32Array | Uint8Array | any[]} T
+ * @param {T} a
+ * @param {number} n
+ * @returns {T}
+ */
+function grown(a, n) {
+  let size = Math.max(64, a.length);
+  while (size < n) size *= 2;
+  if (Array.isArray(a)) {
+    const next = a.slice();
+    next.length = size;
+    // @ts-ignore
+    return next;
+  }
+  // @ts-ignore a typed array's constructor
+  const next = new a.constructor(size);
+  next.set(a);
+  // @ts-ignore
+  return next;
+}
+
+/**
  * One engine.io connection registered with the native fan-out.
  * @typedef {object} ConnectionEntry
  * @property {number} id the fan-out's connection id
@@ -506,13 +530,7 @@ class ConnectionRegistry {
    */
   updateWatch(entry) {
     const slot = entry.id & this.slotMask;
-    if (slot >= this.watchState.length) {
-      let size = this.watchState.length;
-      while (size <= slot) size *= 2;
-      const next = new Uint8Array(size);
-      next.set(this.watchState);
-      this.watchState = next;
-    }
+    if (slot >= this.watchState.length) this.watchState = grown(this.watchState, slot + 1);
     const server = entry.server != null ? this.servers.get(entry.server) : undefined;
     if (!entry.followed || (server !== undefined && !server.followed)) {
       this.watchState[slot] = ASK;
@@ -734,4 +752,4 @@ class ConnectionRegistry {
   }
 }
 
-module.exports = { ConnectionRegistry, watchedNow, NOT_WATCHED, WATCHED };
+module.exports = { ConnectionRegistry, watchedNow, grown, NOT_WATCHED, WATCHED };

@@ -3,7 +3,7 @@
 const { Adapter } = require('socket.io-adapter');
 const binding = require('../binding');
 const { settings } = require('../env');
-const { ConnectionRegistry, watchedNow, NOT_WATCHED, WATCHED } = require('./connection-registry');
+const { ConnectionRegistry, watchedNow, grown, NOT_WATCHED, WATCHED } = require('./connection-registry');
 
 /** @type {ConnectionRegistry | null} one per process (the addon's fan-out is) */
 let sharedRegistry = null;
@@ -32,29 +32,6 @@ function connectionRegistry() {
 function fanoutAvailable() {
   return binding.native && binding.addon != null && binding.addon.fanout != null &&
     process.platform !== 'win32' && settings.fanout;
-}
-
-/**
- * Grows a typed array or array to at least `n` elements.
- *
- * @template {Uint32Array | any[]} T
- * @param {T} a
- * @param {number} n
- * @returns {T}
- */
-function grown(a, n) {
-  let size = Math.max(64, a.length);
-  while (size < n) size *= 2;
-  if (Array.isArray(a)) {
-    const next = a.slice();
-    next.length = size;
-    // @ts-ignore
-    return next;
-  }
-  const next = new Uint32Array(size);
-  next.set(a);
-  // @ts-ignore
-  return next;
 }
 
 /**
