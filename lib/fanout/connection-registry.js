@@ -58,7 +58,8 @@ const SERVER_EVENTS = new Set(['flush', 'drain']);
  * Each connection's `_events` has a shape of its own, so these reads miss
  * V8's inline caches: a broadcast does not make them per recipient but reads
  * the connection's watch state, which the registry keeps current from the
- * "newListener" and "removeListener" events (ConnectionRegistry#follow).
+ * "newListener" and "removeListener" events (ConnectionRegistry#register,
+ * #updateWatch and #followServer).
  *
  * @param {any} conn engine.io Socket
  * @returns {boolean}
@@ -71,6 +72,7 @@ function watchedNow(conn) {
   const server = conn.server != null ? conn.server._events : undefined;
   return server !== undefined && (server.flush !== undefined || server.drain !== undefined);
 }
+
 /**
  * Grows a typed array or array to at least `n` elements.
  *
