@@ -292,7 +292,7 @@ class NativeFanout {
     }
     sockets.fill(undefined, 0, n);
     if (m === 0) return;
-    if (packetOpts.wsPreEncodedFrame === undefined) this.preEncode(packet, encodedPackets, packetOpts);
+    this.preEncode(packet, encodedPackets, packetOpts);
     for (let i = 0; i < m; i++) {
       const socket = later[i];
       if (typeof socket.notifyOutgoingListeners === 'function') socket.notifyOutgoingListeners(packet);
@@ -305,13 +305,15 @@ class NativeFanout {
    * stock's `_encode` does, for the writes that take the standard path:
    * built only when one does, since a broadcast the fan-out writes whole
    * needs none (for a 10 MB string it is a 10 MB Buffer and a 10 MB
-   * flattened copy of the string).
+   * flattened copy of the string). Does nothing when `packetOpts` has it
+   * already.
    *
    * @param {any} packet
    * @param {any[]} encodedPackets
    * @param {any} packetOpts
    */
   preEncode(packet, encodedPackets, packetOpts) {
+    if (packetOpts.wsPreEncodedFrame !== undefined) return;
     this.encoded = encodedPackets;
     try {
       Adapter.prototype._encode.call(this.encodeThis, packet, packetOpts);
@@ -376,7 +378,7 @@ function deliver(adapter, opts, fanout, packet, encodedPackets, packetOpts, writ
   let count = 0;
   // NativeAdapter leaves socket.io-adapter's pre-encoded websocket frame to
   // the first write that takes the standard path (see NativeAdapter#broadcast).
-  let preEncoded = fanout === null || packetOpts.wsPreEncodedFrame !== undefined;
+  let preEncoded = fanout === null;
   try {
     const n = index.recipients(opts.rooms, opts.except, depth);
     const out = index.outPool[depth];
@@ -389,7 +391,7 @@ function deliver(adapter, opts, fanout, packet, encodedPackets, packetOpts, writ
       if (!preEncoded) {
         preEncoded = true;
         // @ts-ignore fanout is not null when preEncoded starts false
-        if (packetOpts.wsPreEncodedFrame === undefined) fanout.preEncode(packet, encodedPackets, packetOpts);
+        fanout.preEncode(packet, encodedPackets, packetOpts);
       }
       write(socket);
     }
